@@ -1,0 +1,98 @@
+"""`optimizer(name, backend, **hyperparameters)`: one interface for every rule.
+
+An optimizer is a pair `init`/`update`:
+
+    opt = optimizer("adam", backend="cpu", learning_rate=1e-3)
+    state = opt.init(x)          # zeroed state arrays shaped like x, and "t": 0
+    opt.update(x, dx, state)     # one step, in place on x and state
+
+Every check runs before anything is written: on an error, x and state are exactly
+as they were.
+"""
+
+import numbers
+
+from optbench.backends import get_backend
+from optbench.hyperparameters import check
+from optbench.registry import get_rule, reference
+from optbench.schedules import as_schedule
+
+
+class Optimizer:
+    def __init__(self, rule, backend, hyperparameters):
+        self.rule = rule
+        self.backend = get_backend(backend)
+        unknown = set(hyperparameters) - set(rule.defaults)
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameter(s) {sorted(unknown)} for rule {rule.name!r}; "
+                f"it takes {sorted(rule.defaults)}"
+            )
+        settings = {**rule.defaults, **hyperparameters}
+        self.learning_rate = as_schedule(settings.pop("learning_rate"))
+        self.hyperparameters = {k: check(k, v) for k, v in settings.items()}
+        if self.backend.name == "reference":
+            self._reference = reference(rule)
+        else:
+            self._launch = self.backend.launcher(rule.elementwise)
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"optimizer({self.rule.name!r}, backend={self.backend.name!r}, learning_rate={self.learning_rate!r}, {settings})"
+
+    def init(self, x):
+        """Zeroed state arrays shaped like x, and the update count t = 0."""
+        self.backend.check_array("x", x, writeable=False)
+        state = {name: self.backend.zeros_like(x) for name in self.rule.state}
+        state["t"] = 0
+        return state
+
+    def update(self, x, dx, state):
+        """One update of x and state, in place."""
+        t = self._check(x, dx, state)
+        learning_rate = self.learning_rate(t)
+        arrays = [state[name] for name in self.rule.state]
+        if self.backend.name == "reference":
+            self._update_reference(x, dx, arrays, learning_rate, t)
+        else:
+            scalars = self.rule.scalars(learning_rate, t + 1, **self.hyperparameters)
+            self._launch((x, dx, *arrays), scalars)
+        state["t"] = t + 1
+
+    def _update_reference(self, x, dx, arrays, learning_rate, t):
+        config = {**self.hyperparameters, "learning_rate": learning_rate, "t": t}
+        config.update(zip(self.rule.state, arrays))
+        next_x, config = self._reference(x, dx, config)
+        x[...] = next_x
+        for name, array in zip(self.rule.state, arrays):
+            array[...] = config[name]
+
+    def _check(self, x, dx, state):
+        check_array = self.backend.check_array
+        check_array("x", x)
+        check_array("dx", dx, writeable=False)
+        _same_layout("dx", dx, x)
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be the dict returned by init(x), got {type(state).__name__}")
+        expected = {*self.rule.state, "t"}
+        if set(state) != expected:
+            raise ValueError(f"state has keys {sorted(state)}; rule {self.rule.name!r} keeps {sorted(expected)}")
+        for name in self.rule.state:
+            check_array(f"state[{name!r}]", state[name])
+            _same_layout(f"state[{name!r}]", state[name], x)
+        t = state["t"]
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
+            raise ValueError(f"state['t'] must be a whole number >= 0, got {t!r}")
+        return int(t)
+
+
+def _same_layout(label, a, x):
+    if a.shape != x.shape:
+        raise ValueError(f"{label} has shape {a.shape}, x has {x.shape}; they must match")
+    if a.dtype != x.dtype:
+        raise TypeError(f"{label} has dtype {a.dtype}, x has {x.dtype}; they must match")
+
+
+def optimizer(name, backend="reference", **hyperparameters):
+    """An update rule by name on a backend ("reference", "cpu" or "cuda")."""
+    return Optimizer(get_rule(name), backend, hyperparameters)
