@@ -1,0 +1,1 @@
+"""The subcommands of `optbench`, one module each (see `optbench.cli`)."""
