@@ -56,6 +56,19 @@ CHECKS = {
 }
 
 
+def finite(name, value):
+    value = _number(name, value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
 def check(name, value):
-    """Validate one hyperparameter by name; `learning_rate` is checked by schedules."""
-    return CHECKS[name](name, value)
+    """Validate one hyperparameter by name; `learning_rate` is checked by schedules.
+
+    A name this table does not know (a third-party rule's) must be a finite number or a
+    bool.
+    """
+    if name in CHECKS:
+        return CHECKS[name](name, value)
+    return value if isinstance(value, bool) else finite(name, value)

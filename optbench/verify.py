@@ -64,7 +64,7 @@ def gradient_scales(rng, shape):
 
 def random_gradient(rng, scales, dtype):
     """dx ~ N(0, 1) * scales, fresh at every call."""
-    return (rng.standard_normal(scales.shape) * scales).astype(dtype)
+    return np.asarray(rng.standard_normal(scales.shape) * scales, dtype=dtype)
 
 
 def normwise_error(a, b):
@@ -113,7 +113,7 @@ def verify_average(backend="cpu", dtype="float32", steps=100, size=1000, seed=No
     def run(rng, x_ref, x, check):
         x_test_ref, x_test = reference.init(x_ref), kernel.init(x)
         for step in range(1, steps + 1):
-            x_new = rng.standard_normal(x_ref.shape).astype(x_ref.dtype)
+            x_new = np.asarray(rng.standard_normal(x_ref.shape), dtype=x_ref.dtype)
             reference.update(x_test_ref, x_new)
             kernel.update(x_test, kernel.backend.to_device(x_new))
             check(step, "x_test", x_test, x_test_ref)
@@ -127,7 +127,7 @@ def _compare(name, backend, dtype, steps, shape, seed, run):
         raise TypeError(f"dtype {dtype} is not verifiable; choose one of {list(DTYPES)}")
     seed = secrets.randbits(63) if seed is None else seed
     rng = np.random.default_rng(seed)
-    x_ref = rng.standard_normal(shape).astype(dtype)
+    x_ref = np.asarray(rng.standard_normal(shape), dtype=dtype)
     x = backend.to_device(x_ref.copy())
     eps = float(np.finfo(dtype).eps)
     worst = {"relative": 0.0, "where": ""}

@@ -1,6 +1,7 @@
-"""Shared settings: tests/ is on sys.path, so test modules can `import mutants`."""
+"""Shared settings. tests/ is on sys.path (pyproject: pythonpath), so test modules can
+`import mutants` and `import strategies`."""
 
 from hypothesis import settings
 
-settings.register_profile("default", deadline=None, max_examples=25)
+settings.register_profile("default", deadline=None, max_examples=50)
 settings.load_profile("default")
