@@ -15,6 +15,7 @@ import importlib
 from optbench.backends import get_backend
 from optbench.elementwise import Elementwise
 from optbench.hyperparameters import check
+from optbench.optimizer import dtype_of
 
 
 def step(x_test, x, decay, one_minus_decay):
@@ -42,7 +43,7 @@ class ParameterAverage:
         """x_test = decay * x_test + (1 - decay) * x, in place on x_test."""
         self.backend.check_array("x_test", x_test)
         self.backend.check_array("x", x, writeable=False)
-        if x.shape != x_test.shape or x.dtype != x_test.dtype:
+        if x.shape != x_test.shape or dtype_of(x) != dtype_of(x_test):
             raise ValueError(
                 f"x_test ({x_test.shape}, {x_test.dtype}) and x ({x.shape}, {x.dtype}) must match in shape and dtype"
             )

@@ -12,6 +12,8 @@ as they were.
 
 import numbers
 
+import numpy as np
+
 from optbench.backends import get_backend
 from optbench.hyperparameters import check
 from optbench.registry import get_rule, reference
@@ -31,9 +33,13 @@ class Optimizer:
         settings = {**rule.defaults, **hyperparameters}
         self.learning_rate = as_schedule(settings.pop("learning_rate"))
         self.hyperparameters = {k: check(k, v) for k, v in settings.items()}
+        # the hot path's fixed parts, worked out once: the state's labels and keys
+        self._state_labels = tuple((name, f"state[{name!r}]") for name in rule.state)
+        self._state_keys = frozenset({*rule.state, "t"})
         if self.backend.name == "reference":
             self._reference = reference(rule)
         else:
+            self._reference = None
             self._launch = self.backend.launcher(rule.elementwise)
 
     def __repr__(self):
@@ -52,7 +58,7 @@ class Optimizer:
         t = self._check(x, dx, state)
         learning_rate = self.learning_rate(t)
         arrays = [state[name] for name in self.rule.state]
-        if self.backend.name == "reference":
+        if self._reference is not None:
             self._update_reference(x, dx, arrays, learning_rate, t)
         else:
             scalars = self.rule.scalars(learning_rate, t + 1, **self.hyperparameters)
@@ -74,13 +80,16 @@ class Optimizer:
         _same_layout("dx", dx, x)
         if not isinstance(state, dict):
             raise TypeError(f"state must be the dict returned by init(x), got {type(state).__name__}")
-        expected = {*self.rule.state, "t"}
-        if set(state) != expected:
-            raise ValueError(f"state has keys {sorted(state)}; rule {self.rule.name!r} keeps {sorted(expected)}")
-        for name in self.rule.state:
-            check_array(f"state[{name!r}]", state[name])
-            _same_layout(f"state[{name!r}]", state[name], x)
+        if state.keys() != self._state_keys:
+            raise ValueError(
+                f"state has keys {sorted(state)}; rule {self.rule.name!r} keeps {sorted(self._state_keys)}"
+            )
+        for name, label in self._state_labels:
+            check_array(label, state[name])
+            _same_layout(label, state[name], x)
         t = state["t"]
+        if type(t) is int and t >= 0:
+            return t
         if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
             raise ValueError(f"state['t'] must be a whole number >= 0, got {t!r}")
         return int(t)
@@ -89,8 +98,14 @@ class Optimizer:
 def _same_layout(label, a, x):
     if a.shape != x.shape:
         raise ValueError(f"{label} has shape {a.shape}, x has {x.shape}; they must match")
-    if a.dtype != x.dtype:
+    if a.dtype is not x.dtype and a.dtype != x.dtype and dtype_of(a) != dtype_of(x):
         raise TypeError(f"{label} has dtype {a.dtype}, x has {x.dtype}; they must match")
+
+
+def dtype_of(a):
+    """a's dtype as a numpy dtype, also for device arrays that name theirs otherwise (torch.float32)."""
+    interface = getattr(a, "__cuda_array_interface__", None)
+    return np.dtype(interface["typestr"]) if interface else a.dtype
 
 
 def optimizer(name, backend="reference", **hyperparameters):
