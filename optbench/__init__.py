@@ -10,6 +10,7 @@
 from optbench.averaging import parameter_average
 from optbench.optimizer import optimizer
 from optbench.registry import rule_names
+from optbench.runner import run
 from optbench.schedules import schedule
 
-__all__ = ["optimizer", "parameter_average", "rule_names", "schedule"]
+__all__ = ["optimizer", "parameter_average", "rule_names", "run", "schedule"]
