@@ -1,0 +1,145 @@
+"""Every setting of the report, in one place: the problems, the budgets of a quick and a
+full run, and the hyperparameters chosen by hand (the rest are searched).
+
+The learning rates of the convergence runs are not in this file: each rule gets the best
+of a random search over log10(learning_rate) on each problem (the lecture's "random
+layout": for the same budget it tries more distinct values of the one hyperparameter that
+matters than a grid does). Other hyperparameters keep the rule's defaults, except
+momentum, which is the lecture's 0.9.
+"""
+
+from dataclasses import dataclass
+
+MOMENTUM = 0.9  # for sgd_momentum and nesterov everywhere in the report
+SEARCH_SEED = 0  # the learning rates tried by the random search
+SEARCH_LOG10_RANGE = (-5.0, 1.0)  # learning rates 10**U(-5, 1)
+
+# The convergence problems, as get_problem(name, **options).
+CONVERGENCE_PROBLEMS = {
+    "quadratic": {"n": 100, "condition": 1e3},
+    "rosenbrock": {"n": 2},
+    "softmax": {},
+    "two_layer": {},
+}
+# Problems whose f* in the report is the lowest loss any method reached in the section:
+# the two-layer net's best known minimum (problem.f_star) costs minutes of L-BFGS-B the
+# first time it is computed on a machine, more than the whole report may take.
+F_STAR_FROM_RUNS = ("two_layer",)
+
+# Trajectories on the 2-D problems: a start point, a view, and per-rule settings chosen by
+# hand near each rule's best stable learning rate, so that its character shows.
+TRAJECTORIES = {
+    "quadratic": {
+        "options": {"n": 2, "condition": 100.0},
+        "x0": (-1.0, 0.7),
+        "view": ((-1.1, 1.1), (-0.8, 0.8)),
+        "rules": {
+            "sgd": {"learning_rate": 1.8},
+            "sgd_momentum": {"learning_rate": 0.5, "momentum": MOMENTUM},
+            "nesterov": {"learning_rate": 0.5, "momentum": MOMENTUM},
+            "adagrad": {"learning_rate": 0.3},
+            "rmsprop": {"learning_rate": 0.05},
+            "adam": {"learning_rate": 0.1},
+        },
+    },
+    "rosenbrock": {
+        "options": {"n": 2},
+        "x0": (-1.2, 1.0),
+        "view": ((-1.6, 1.6), (-0.6, 1.8)),
+        "rules": {
+            "sgd": {"learning_rate": 1e-3},
+            "sgd_momentum": {"learning_rate": 2e-4, "momentum": MOMENTUM},
+            "nesterov": {"learning_rate": 2e-4, "momentum": MOMENTUM},
+            "adagrad": {"learning_rate": 0.5},
+            "rmsprop": {"learning_rate": 1e-2},
+            "adam": {"learning_rate": 0.05},
+        },
+    },
+}
+# The lecture's "SGD vs Momentum": one learning rate for all three on the 2-D bowl.
+SGD_VS_MOMENTUM = {"learning_rate": 0.5, "momentum": MOMENTUM, "steps": 80}
+
+# Learning-rate schedules: mini-batch SGD with momentum on softmax regression, started at
+# a learning rate high enough that a constant rate stalls on the mini-batch noise. Each
+# decaying schedule ends near SCHEDULE_LEARNING_RATE / SCHEDULE_DECAY.
+SCHEDULE_PROBLEM = "softmax"
+SCHEDULE_RULE = "sgd_momentum"
+SCHEDULE_LEARNING_RATE = 0.1
+SCHEDULE_DECAY = 100.0
+SCHEDULE_STEP_DROPS = 8  # halvings over the run for the step schedule
+SCHEDULE_BATCH_SIZE = 16
+
+# Babysitting: the two-layer net with mini-batch SGD at three learning rates.
+BABYSITTING_RULE = "sgd"
+BABYSITTING_BATCH_SIZE = 64
+BABYSITTING_LEARNING_RATES = {"too low": 1e-6, "good": 0.5, "too high": 3.0}
+# Verification uses a fixed seed, so that a rerun of the report reproduces the table.
+VERIFY_SEED = 0
+
+# L-BFGS against scipy: (name, options) of the deterministic problems compared.
+LBFGS_PROBLEMS = (
+    ("quadratic", {"n": 100, "condition": 1e3}),
+    ("rosenbrock", {"n": 2}),
+    ("rosenbrock", {"n": 100}),
+    ("softmax", {}),
+    ("two_layer", {}),
+)
+LBFGS_SAME_VALUE = 1e-6  # relative gap below which both found the same value
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work each section does; `QUICK` and `FULL` below."""
+
+    name: str
+    convergence_steps: dict  # problem -> updates per run
+    search_samples: int  # learning rates tried per rule per problem
+    trajectory_steps: dict  # 2-D problem -> updates
+    schedule_epochs: int
+    babysitting_epochs: int
+    evaluation_seeds: int
+    evaluation_epochs: int
+    evaluation_options: dict  # more options of compare_evaluation_tricks
+    verification_steps: int
+    lbfgs_maxiter: int
+    throughput_sizes: tuple
+    throughput_dtypes: tuple
+    throughput_rounds: int
+    throughput_min_time: float  # seconds per timing sample
+
+
+QUICK = Budget(
+    name="quick",
+    convergence_steps={"quadratic": 300, "rosenbrock": 1000, "softmax": 100, "two_layer": 60},
+    search_samples=4,
+    trajectory_steps={"quadratic": 60, "rosenbrock": 1000},
+    schedule_epochs=5,
+    babysitting_epochs=3,
+    evaluation_seeds=2,
+    evaluation_epochs=3,
+    evaluation_options={"num_models": 3},
+    verification_steps=20,
+    lbfgs_maxiter=200,
+    throughput_sizes=(10**5,),
+    throughput_dtypes=("float32",),
+    throughput_rounds=2,
+    throughput_min_time=0.005,
+)
+
+FULL = Budget(
+    name="full",
+    convergence_steps={"quadratic": 2000, "rosenbrock": 5000, "softmax": 500, "two_layer": 300},
+    search_samples=10,
+    trajectory_steps={"quadratic": 100, "rosenbrock": 3000},
+    schedule_epochs=15,
+    babysitting_epochs=10,
+    evaluation_seeds=4,
+    evaluation_epochs=20,
+    evaluation_options={},
+    verification_steps=100,
+    lbfgs_maxiter=15000,
+    throughput_sizes=(10**4, 10**6),
+    throughput_dtypes=("float32", "float64"),
+    throughput_rounds=3,
+    throughput_min_time=0.02,
+)
