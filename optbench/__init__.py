@@ -8,9 +8,10 @@
 """
 
 from optbench.averaging import parameter_average
+from optbench.lbfgs import lbfgs
 from optbench.optimizer import optimizer
 from optbench.registry import rule_names
 from optbench.runner import run
 from optbench.schedules import schedule
 
-__all__ = ["optimizer", "parameter_average", "rule_names", "run", "schedule"]
+__all__ = ["lbfgs", "optimizer", "parameter_average", "rule_names", "run", "schedule"]
