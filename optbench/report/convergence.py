@@ -96,11 +96,6 @@ def reference_runs(problem, evaluations):
     return traces
 
 
-def problem_f_star(problem):
-    """The known f*, or None where it must come from the runs (see settings)."""
-    return None if problem.name in settings.F_STAR_FROM_RUNS else float(problem.f_star)
-
-
 def search(rule, problem, steps, rates, bound, task):
     """[(lr, score, record)] for every rate, each run for `steps` updates."""
     tried = []
@@ -133,9 +128,8 @@ def build(section, budget, progress):
         f"stratified random search: {budget.search_samples} values, one log-uniform draw in each of "
         f"{budget.search_samples} equal slices of 10^{settings.SEARCH_LOG10_RANGE[0]:g} .. "
         f"10^{settings.SEARCH_LOG10_RANGE[1]:g}, the same values for every rule (the lecture's random layout). "
-        "A rate scores the geometric mean of f − f* over the second half of its run (f* replaced by 0, a "
-        "lower bound, where it is not known), which rewards a low loss and penalizes one that keeps "
-        "jumping back up; an exploding run scores +inf. The runs shown are the best search runs. "
+        "A rate scores the geometric mean of f − f* over the second half of its run, which rewards a "
+        "low loss and penalizes one that keeps jumping back up; an exploding run scores +inf. The runs shown are the best search runs. "
         f"Momentum {settings.MOMENTUM:g}; other hyperparameters are the rules' defaults. BLAS runs on one thread."
     )
     rows, searches = [], {}
@@ -144,11 +138,10 @@ def build(section, budget, progress):
         for name, options in settings.CONVERGENCE_PROBLEMS.items():
             problem = get_problem(name, **options)
             steps = budget.convergence_steps[name]
-            known = problem_f_star(problem)
-            bound = 0.0 if known is None else known
+            f_ref = float(problem.f_star)
             runs, searched = {}, {}
             for rule in rules:
-                tried = search(rule, problem, steps, rates, bound, task)
+                tried = search(rule, problem, steps, rates, f_ref, task)
                 searched[rule] = [(lr, value) for lr, value, _ in tried]
                 lr, _, record = min(tried, key=lambda entry: entry[1])
                 runs[rule] = (lr, record)
@@ -158,14 +151,9 @@ def build(section, budget, progress):
                 references = {}
                 section.note(f"no L-BFGS reference lines on {name}: {type(error).__name__}: {error}")
             task.advance(f"{name}: L-BFGS")
-            f_ref = known
-            if f_ref is None:
-                seen = [np.min(curve(r)[2]) for _, r in runs.values()]
-                seen += [min(t.values) for t in references.values()]
-                f_ref = float(np.nanmin(seen))
             searches[name] = (steps, searched)
-            section.figure(figure(problem, steps, runs, references, f_ref, known is None), name,
-                           caption(problem, runs, references, f_ref, known is None))
+            section.figure(figure(problem, steps, runs, references, f_ref), name,
+                           caption(problem, runs, references, f_ref))
             rows += table_rows(problem, runs, references, f_ref)
     section.figure(search_figure(searches), "search",
                    "How sensitive each rule is to its learning rate: each point is one search run; the lowest "
@@ -188,7 +176,7 @@ INTRO = {
 }
 
 
-def caption(problem, runs, references, f_ref, from_runs):
+def caption(problem, runs, references, f_ref):
     """One line saying who ends lowest, who is slowest, and how fast L-BFGS gets there."""
     finals = {rule: curve(record)[2][-1] - f_ref for rule, (_, record) in runs.items()}
     best, worst = min(finals, key=finals.get), max(finals, key=finals.get)
@@ -202,13 +190,10 @@ def caption(problem, runs, references, f_ref, from_runs):
         text += (f"; L-BFGS closes 99.9% of the gap in {evaluations[reached[0]]} function evaluations"
                  if reached.size else "; L-BFGS does not close 99.9% of the gap within the budget")
     text += "."
-    if from_runs:
-        text += (" f* here is the lowest loss any method reached in this section (the net's best known "
-                 "minimum costs minutes of L-BFGS to compute).")
     return text
 
 
-def figure(problem, steps, runs, references, f_ref, from_runs):
+def figure(problem, steps, runs, references, f_ref):
     fig, (by_step, by_time) = plt.subplots(1, 2, figsize=(13, 4.6))
     start_gap = None
     for rule, (lr, record) in runs.items():
@@ -226,10 +211,9 @@ def figure(problem, steps, runs, references, f_ref, from_runs):
         by_step.plot(evaluations, gaps, line, color=color, linewidth=1.6,
                      label=f"{solver}, {len(values)} evaluations")
         by_time.plot(seconds, gaps, line, color=color, linewidth=1.6)
-    star = "f_best" if from_runs else "f*"
     for ax in (by_step, by_time):
         ax.set_yscale("log")
-        ax.set_ylabel(f"f − {star} (loss units, log scale)")
+        ax.set_ylabel("f − f* (loss units, log scale)")
         if start_gap and start_gap > 0:
             bottom, top = ax.get_ylim()
             ax.set_ylim(max(bottom, 1e-13 * start_gap), top)

@@ -21,10 +21,6 @@ CONVERGENCE_PROBLEMS = {
     "softmax": {},
     "two_layer": {},
 }
-# Problems whose f* in the report is the lowest loss any method reached in the section:
-# the two-layer net's best known minimum (problem.f_star) costs minutes of L-BFGS-B the
-# first time it is computed on a machine, more than the whole report may take.
-F_STAR_FROM_RUNS = ("two_layer",)
 
 # Trajectories on the 2-D problems: a start point, a view, and per-rule settings chosen by
 # hand near each rule's best stable learning rate, so that its character shows.
