@@ -2,16 +2,30 @@
 
 For a step `step(a0, ..., s0, ...)` the generated kernel is one in-place pass,
 
-    for i in prange(a0.size):
-        a0[i], a2[i], ... = step(a0[i], a1[i], ..., s[0], s[1], ...)
+    for i in range(a0.size):
+        a0[i], a2[i], ... = step(a0[i], a1[i], ..., c0, c1, ...)
 
-compiled twice: with `parallel=True` for large arrays and as a serial loop for small
-ones (see `config.PARALLEL_THRESHOLD`). Scalars arrive as one small array in the data's
-dtype, so float32 data stays float32 arithmetic. fastmath stays off: the kernels must
-round exactly as the NumPy reference does.
+compiled twice: as a serial loop for small arrays and with `parallel=True` for large
+ones (see `config.PARALLEL_THRESHOLD`), which gives each thread one contiguous chunk.
+`parallel` takes the thread count first (`numba.get_num_threads()`: asked for inside
+the kernel, it would keep Numba from caching it). Scalars arrive as Python floats and
+are cast once per call to the data's dtype (`c0 = a0.dtype.type(s0)`, the same rounding
+as NumPy's cast), so float32 data stays float32 arithmetic. fastmath stays off: the
+kernels must round exactly as the NumPy reference does.
+
+Two details make the loop run at memory speed:
+
+- a few leading elements are done first so that the rest starts on a 64-byte boundary
+  of a0 (NumPy puts large arrays 16 bytes past one), and each thread's chunk is a
+  multiple of 16 elements, so vector loads do not straddle cache lines;
+- each piece runs through `_run`, a loop over a slice from index 0: Numba drops its
+  negative-index check only there, and a loop from another start runs many times slower.
 """
 
+import ctypes
 import functools
+import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -20,6 +34,32 @@ from optbench import config
 from optbench.backends.generate import load_module
 
 name = "cpu"
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _load_pip_tbb():
+    """Make the `tbb` wheel's libtbb.so.12 visible to Numba's TBB threading layer.
+
+    Numba links its TBB layer against libtbb.so.12 without a search path, and the wheel
+    puts the library in <prefix>/lib, off the loader's path: loaded here first, by full
+    path, it is found by name. Numba then takes TBB, its first choice, for parallel
+    kernels. TBB is the layer measured best on a shared 2-core machine (`optbench bench
+    --threshold`): about 1.5 us to start a parallel kernel, against 2-4 us for OpenMP
+    when both cores are free and 5-20 ms for OpenMP's spinning threads when other
+    processes load them; workqueue costs 40-300 us. Without the wheel Numba picks OpenMP.
+    """
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+        library = Path(prefix) / "lib" / "libtbb.so.12"
+        if library.exists():
+            try:
+                ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+            except OSError:
+                pass
+            return
+
+
+if sys.platform.startswith("linux"):
+    _load_pip_tbb()
 
 TEMPLATE = """\
 import math
@@ -31,30 +71,69 @@ import numba
 
 
 @numba.njit(error_model="numpy", cache=True)
-def serial({arrays}, s):
-    for i in range({first}.size):
+def _run({run_parameters}):
+    for _i in range({first}.size):
         {body}
+
+
+@numba.njit(error_model="numpy", cache=True)
+def _head({first}):
+    \"\"\"How many leading elements to do apart so that the rest starts 64-byte aligned.\"\"\"
+    return min({first}.size, (-{first}.ctypes.data % 64) // {first}.itemsize)
+
+
+@numba.njit(error_model="numpy", cache=True)
+def serial({parameters}):
+    {cast}
+    _k = _head({first})
+    _run({head_slices})
+    _run({tail_slices})
 
 
 @numba.njit(parallel=True, error_model="numpy", cache=True)
-def parallel({arrays}, s):
-    for i in numba.prange({first}.size):
-        {body}
+def parallel(_threads, {parameters}):
+    {cast}
+    _n = {first}.size
+    _k = _head({first})
+    _run({head_slices})
+    _chunk = ((_n - _k + _threads - 1) // _threads + 15) & ~15
+    for _c in numba.prange(_threads):
+        _lo = min(_n, _k + _c * _chunk)
+        _hi = min(_n, _lo + _chunk)
+        _run({chunk_slices})
 """
+
+
+def source(elementwise):
+    """The generated kernel module's text for an `Elementwise` step."""
+    names = elementwise.array_names
+    scalars = [f"_s{j}" for j in range(elementwise.n_scalars)]
+    casts = [f"_c{j}" for j in range(elementwise.n_scalars)]
+    first = names[0]
+
+    def sliced(index):
+        return ", ".join([*(f"{a}[{index}]" for a in names), *casts])
+
+    return TEMPLATE.format(
+        source=elementwise.source,
+        step=elementwise.step.__name__,
+        first=first,
+        parameters=", ".join([*names, *scalars]),
+        run_parameters=", ".join([*names, *casts]),
+        cast="\n    ".join(f"{c} = {first}.dtype.type({s})" for c, s in zip(casts, scalars)) or "pass",
+        body=elementwise.kernel_body("_i", casts.__getitem__),
+        head_slices=sliced(":_k"),
+        tail_slices=sliced("_k:"),
+        chunk_slices=sliced("_lo:_hi"),
+    )
 
 
 @functools.cache
 def kernels(elementwise):
-    """The (serial, parallel) kernel pair for an `Elementwise` step."""
-    names = elementwise.array_names
-    source = TEMPLATE.format(
-        source=elementwise.source,
-        step=elementwise.step.__name__,
-        arrays=", ".join(names),
-        first=names[0],
-        body=elementwise.kernel_body("i", lambda j: f"s[{j}]"),
-    )
-    module = load_module("cpu", source, elementwise.digest(source, numba.__version__))
+    """The kernels of an `Elementwise` step: `serial(*arrays, *scalars)` and
+    `parallel(threads, *arrays, *scalars)`."""
+    text = source(elementwise)
+    module = load_module("cpu", text, elementwise.digest(text, numba.__version__))
     return module.serial, module.parallel
 
 
@@ -63,9 +142,13 @@ def launcher(elementwise):
     serial, parallel = kernels(elementwise)
 
     def launch(arrays, scalars):
-        flat = [a if a.ndim == 1 else a.reshape(-1) for a in arrays]
-        kernel = parallel if flat[0].size >= config.PARALLEL_THRESHOLD else serial
-        kernel(*flat, np.array(scalars, dtype=flat[0].dtype))
+        first = arrays[0]
+        if first.ndim != 1:
+            arrays = [a.reshape(-1) for a in arrays]
+        if first.size >= config.PARALLEL_THRESHOLD:
+            parallel(numba.get_num_threads(), *arrays, *scalars)
+        else:
+            serial(*arrays, *scalars)
 
     return launch
 
@@ -74,11 +157,12 @@ def check_array(label, a, writeable=True):
     """Host arrays only: a C-contiguous float32/float64 ndarray (writeable if updated)."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{label} must be a numpy.ndarray on a host backend, got {type(a).__name__}")
-    if a.dtype not in (np.float32, np.float64):
+    if a.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{label} has dtype {a.dtype}; use float32 or float64")
-    if not a.flags.c_contiguous:
+    flags = a.flags
+    if not flags.c_contiguous:
         raise ValueError(f"{label} is not C-contiguous; pass numpy.ascontiguousarray({label})")
-    if writeable and not a.flags.writeable:
+    if writeable and not flags.writeable:
         raise ValueError(f"{label} is read-only; it is updated in place and must be writeable")
 
 

@@ -1,0 +1,44 @@
+"""Memory of an update at 1e7 parameters: the kernels make no temporaries.
+
+`peakmem_update[rule, backend]`: the process's peak, so the arrays themselves (x, dx and
+the state, 4 bytes each per parameter in float32) plus the interpreter; the reference
+backend's NumPy temporaries show as the difference. `track_temporary_mb`: the peak of
+new allocations during one update, beyond what was allocated before it (tracemalloc
+sees NumPy's buffers): 0 for the kernels.
+"""
+
+import tracemalloc
+
+from optbench.bench import kernel_call
+
+from .common import BACKENDS, TARGETS, Benchmark, require_every_rule, synchronizer
+
+N = 10**7
+
+
+class Memory(Benchmark):
+    params = [TARGETS, BACKENDS]
+    param_names = ["rule", "backend"]
+
+    def setup(self, rule, backend):
+        self.call = kernel_call(rule, backend, N, "float32", self.seed)
+        self.call()
+        synchronizer(backend)()
+
+    def peakmem_update(self, rule, backend):
+        self.call()
+
+    def track_temporary_mb(self, rule, backend):
+        tracemalloc.start()
+        try:
+            before, _ = tracemalloc.get_traced_memory()
+            self.call()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return (peak - before) / 1e6
+
+    track_temporary_mb.unit = "MB"
+
+
+require_every_rule(Memory.params[0], "Memory")
