@@ -25,10 +25,6 @@ import functools
 import hashlib
 import json
 import math
-import os
-import platform
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,7 +32,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from optbench import config
+from optbench import machine
 from optbench.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
 from optbench.averaging import parameter_average
 from optbench.backends import get_backend, unavailable
@@ -394,72 +390,10 @@ def format_table(rows):
 # The machine the figures come from
 
 
-def threading_layer():
-    """Numba's threading layer, after a parallel kernel has run (it is chosen at the first)."""
-    try:
-        return numba.threading_layer()
-    except ValueError:
-        from optbench.backends import cpu
-
-        bound = bound_elementwise(2, (0,))
-        cpu.kernels(bound)[1](numba.get_num_threads(), np.zeros(64), np.zeros(64), 0.0)
-        return numba.threading_layer()
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _version(module_name):
-    module = sys.modules.get(module_name)
-    if module is None:
-        try:
-            module = __import__(module_name)
-        except ImportError:
-            return None
-    return getattr(module, "__version__", None)
-
-
-def git_commit():
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-ENVIRONMENT_PREFIXES = ("OPENBLAS_", "NUMBA_", "OMP_", "MKL_", "OPTBENCH_", "KMP_", "GOMP_")
-
-
 def machine_info():
-    """Where the figures come from: CPU, threads, threading layer, versions, environment, load."""
+    """The machine (`optbench.machine.info`), and torch's thread count when torch is here."""
     torch = torch_or_none()
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "threading_layer": threading_layer(),
-        "numba_threads": numba.get_num_threads(),
-        "parallel_threshold": config.PARALLEL_THRESHOLD,
-        "torch_threads": torch.get_num_threads() if torch else None,
-        "versions": {
-            "python": platform.python_version(),
-            **{name: _version(name) for name in ("numpy", "numba", "llvmlite", "scipy", "torch")},
-        },
-        "optbench_commit": git_commit(),
-        "platform": platform.platform(),
-        "environment": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)},
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    return {**machine.info(), "torch_threads": torch.get_num_threads() if torch else None}
 
 
 def write_json(path, rows, machine, extra=None):

@@ -1,6 +1,3 @@
-import numpy as np
-
-
 def running_average(x_test, x, decay=0.995):
     """
     The running average of the parameters used at test time:

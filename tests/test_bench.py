@@ -120,6 +120,7 @@ def test_size_argument_refuses_nonsense(text):
 
 def test_machine_info_records_threads_layer_and_versions():
     info = bench.machine_info()
+    assert "torch_threads" in info
     assert info["threading_layer"] in {"tbb", "omp", "workqueue"}
     assert info["numba_threads"] >= 1 and info["parallel_threshold"] == config.PARALLEL_THRESHOLD
     assert {"python", "numpy", "numba"} <= set(info["versions"])

@@ -19,7 +19,7 @@ import sys
 
 import numba
 
-from optbench import bench, config
+from optbench import bench, config, machine
 
 LAYERS = {"tbb": "tbbpool", "omp": "omppool", "workqueue": "workqueue"}
 
@@ -132,5 +132,5 @@ def threshold(args):
                 print(f"{target:<14}{dtype:<9}{bench.size_label(n):>6}{serial * 1e6:>12.2f}{parallel * 1e6:>13.2f}{serial / parallel:>19.2f}")
             wins = [n for n, serial, parallel in curve if all(s > p for m, s, p in curve if m >= n)]
             print(f"{target} {dtype}: parallel wins from {bench.size_label(wins[0]) if wins else 'nowhere in range'}")
-    print(f"threading layer {bench.threading_layer()}, {numba.get_num_threads()} threads", flush=True)
+    print(f"threading layer {machine.threading_layer()}, {numba.get_num_threads()} threads", flush=True)
     return 0
