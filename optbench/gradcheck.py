@@ -3,12 +3,14 @@
 For each checked coordinate i, with e_i the i-th unit vector:
 
     numeric_i  = (f(x + h e_i) - f(x - h e_i)) / (2 h)        error O(h^2) + O(eps |f| / h)
-    relative_i = |analytic_i - numeric_i| / max(|analytic_i| + |numeric_i|, tiny)
+    relative_i = |analytic_i - numeric_i| / max(|analytic_i| + |numeric_i|, floor)
 
 and the check reports the worst relative_i. In float64 a correct gradient typically
 gives 1e-7 or less on smooth functions; a kink (ReLU) within h of x, or a coordinate
 whose derivative is below the rounding noise eps |f| / h of the difference quotient, can
-raise it, so choose x and h with that in mind.
+raise it, so choose x and h with that in mind. `floor` (by default the smallest normal
+number) keeps derivatives below the noise from counting relative to themselves: with
+floor = noise / threshold they must agree to the noise instead.
 """
 
 import numbers
@@ -38,7 +40,7 @@ class GradientCheck:
         return int(self.indices[np.argmax(self.relative_error)])
 
 
-def gradient_check(fun, x, h=1e-5, indices=None, seed=0):
+def gradient_check(fun, x, h=1e-5, indices=None, seed=0, floor=_TINY):
     """Compare fun(x)[1] with centered differences of fun(x)[0], where fun(x) -> (f, g).
 
     indices: None checks every coordinate when n <= 200, else 200 drawn at random with
@@ -65,7 +67,7 @@ def gradient_check(fun, x, h=1e-5, indices=None, seed=0):
         f_minus, _ = fun(perturbed)
         perturbed[i] = x[i]
         numeric[k] = (f_plus - f_minus) / (2.0 * h)
-    relative = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), _TINY)
+    relative = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), floor)
     return GradientCheck(indices, analytic, numeric, relative)
 
 

@@ -199,3 +199,18 @@ def test_wrong_gradient_fails(case):
     relative, _, _ = checked_coordinates(problem, x, 1e-5, count=50)
     assert gradient_check(problem.loss_and_gradient, x, indices=relative).max_relative_error < PASS
     assert gradient_check(wrong(problem), x, indices=relative).max_relative_error > FAIL
+
+
+def test_floor_measures_tiny_derivatives_against_the_noise():
+    """f = 1 + 1e-12 x^2 / 2 at x = 1: the derivative 1e-12 is below the difference
+    quotient's rounding noise (eps / h ~ 2e-11), so relative to itself it fails; with
+    the floor at noise / 1e-6 it passes: it is right to the noise. A wrong gradient of
+    1e-5, above the noise, still fails."""
+    def fun(x, scale=1.0):
+        return 1.0 + 0.5e-12 * x[0] ** 2, scale * 1e-12 * x
+
+    x = np.array([1.0])
+    noise = 10 * np.finfo(np.float64).eps / 1e-5
+    assert gradient_check(fun, x).max_relative_error > 1e-6
+    assert gradient_check(fun, x, floor=noise / 1e-6).max_relative_error <= 1e-6
+    assert gradient_check(lambda x: fun(x, 1e7), x, floor=noise / 1e-6).max_relative_error > 1e-6

@@ -53,15 +53,14 @@ def run(args):
         problem = get_problem(args.problem, **dict(args.option))
         x = problem.x0(args.seed)
         fun, where = _objective(problem, args.batch_size, args.seed)
-        check = gradient_check(fun, x, h=args.h, indices=args.count or problem.n, seed=args.seed)
+        noise = NOISE_ULPS * np.finfo(np.float64).eps * abs(fun(x)[0]) / args.h
+        check = gradient_check(fun, x, h=args.h, indices=args.count or problem.n, seed=args.seed,
+                               floor=max(noise / args.threshold, np.finfo(np.float64).tiny))
     except (ValueError, TypeError) as error:
         print(f"optbench gradcheck: error: {error}", file=sys.stderr)
         return 2
-    noise = NOISE_ULPS * np.finfo(np.float64).eps * abs(fun(x)[0]) / args.h
-    denominator = np.maximum(np.abs(check.analytic) + np.abs(check.numeric), noise / args.threshold)
-    relative = np.abs(check.analytic - check.numeric) / denominator
-    k = int(np.argmax(relative))
-    worst = float(relative[k])
+    k = int(np.argmax(check.relative_error))
+    worst = check.max_relative_error
     passed = worst <= args.threshold
     print(f"gradient check of {problem!r} at x0(seed={args.seed}), {where}")
     print(f"centered differences, h = {args.h:g}, {check.indices.size} of {problem.n} coordinates; "
