@@ -81,6 +81,10 @@ LBFGS_PROBLEMS = (
     ("two_layer", {}),
 )
 LBFGS_SAME_VALUE = 1e-6  # relative gap below which both found the same value
+# L-BFGS on mini-batches against full batch and Adam: softmax regression, batches of 32,
+# Adam's learning rate the best of these at the end of the budget.
+MINIBATCH_SIZE = 32
+MINIBATCH_ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Budget:
     evaluation_options: dict  # more options of compare_evaluation_tricks
     verification_steps: int
     lbfgs_maxiter: int
+    minibatch_evaluations: int  # gradient evaluations of the mini-batch L-BFGS comparison
     throughput_sizes: tuple
     throughput_dtypes: tuple
     throughput_rounds: int
@@ -116,6 +121,7 @@ QUICK = Budget(
     evaluation_options={"num_models": 3},
     verification_steps=20,
     lbfgs_maxiter=200,
+    minibatch_evaluations=60,
     throughput_sizes=(10**5,),
     throughput_dtypes=("float32",),
     throughput_rounds=2,
@@ -134,6 +140,7 @@ FULL = Budget(
     evaluation_options={},
     verification_steps=100,
     lbfgs_maxiter=15000,
+    minibatch_evaluations=300,
     throughput_sizes=(10**4, 10**6),
     throughput_dtypes=("float32", "float64"),
     throughput_rounds=3,

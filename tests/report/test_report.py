@@ -28,6 +28,7 @@ TINY = dataclasses.replace(
     evaluation_options={"num_models": 2},
     verification_steps=2,
     lbfgs_maxiter=5,
+    minibatch_evaluations=4,
     throughput_sizes=(1000,),
     throughput_rounds=1,
     throughput_min_time=0.0005,
