@@ -125,8 +125,8 @@ def run(rule, problem, steps=None, epochs=None, batch_size=None, backend="cpu", 
     average         a decay (the lecture's 0.995) to keep x_test, the running average
     checkpoints     keep x at the end of each of the last `checkpoints` epochs
     f_star          instead of problem.f_star: a known value, or a lower bound (the
-                    best known f* of the digits problems takes L-BFGS minutes the first
-                    time for each option set, then comes from a cache)
+                    best known f* of a digits problem costs an L-BFGS-B run, seconds,
+                    the first time for each option set, then comes from a cache)
     hyperparameters of the rule: learning_rate (a number or `optbench.schedule`), ...
     """
     problem = _as_problem(problem)

@@ -3,7 +3,7 @@
 One row per problem, built with its default options: name, n (parameters),
 deterministic (a fixed full-batch function, where L-BFGS applies), f* and where it
 comes from: a closed form, or the best value L-BFGS-B reaches (the digits problems;
-computed once per machine, which takes minutes for two_layer, then read from the cache).
+computed once per machine, seconds, then read from the cache).
 """
 
 import inspect

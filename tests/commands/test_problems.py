@@ -13,7 +13,7 @@ def test_closed_form_problems(capsys):
 
 
 def test_every_problem_is_listed(capsys, monkeypatch):
-    # The digits problems' best known f* is an L-BFGS run (minutes): stand in a value.
+    # The digits problems' best known f* is an L-BFGS-B run (seconds): stand in a value.
     monkeypatch.setattr(Classifier, "f_star", property(lambda self: 0.125))
     assert main(["problems"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
