@@ -26,3 +26,9 @@ def pytest_configure(config):
         option.benchmark_compare = None
         option.benchmark_compare_fail = None
         option.benchmark_save = "baseline"
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    """Keep each benchmark's statistics, not every raw timing (tens of MB per run)."""
+    for benchmark in output_json["benchmarks"]:
+        benchmark["stats"].pop("data", None)
