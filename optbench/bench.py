@@ -396,9 +396,9 @@ def machine_info():
     return {**machine.info(), "torch_threads": torch.get_num_threads() if torch else None}
 
 
-def write_json(path, rows, machine, extra=None):
+def write_json(path, rows, machine_record, extra=None):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"machine": machine, "rows": [r.as_dict() for r in rows], **(extra or {})}
+    document = {"machine": machine_record, "rows": [r.as_dict() for r in rows], **(extra or {})}
     path.write_text(json.dumps(document, indent=2) + "\n")
     return path

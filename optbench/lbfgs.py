@@ -17,7 +17,6 @@ Stopping rules, those of scipy's L-BFGS-B without bounds:
     (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol       (relative reduction, "factr")
 """
 
-import contextlib
 import math
 import numbers
 import time
@@ -27,6 +26,7 @@ import numpy as np
 import scipy.optimize
 from scipy.optimize import OptimizeResult
 
+from optbench.blas import single_threaded_blas
 from optbench.line_search import strong_wolfe
 
 FTOL = 2.220446049250313e-09  # scipy's default: factr 1e7 times machine epsilon
@@ -181,7 +181,7 @@ def compare_with_scipy(problem, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, seed=
     """
     x0 = problem.x0(seed)
     options = dict(gtol=gtol, ftol=ftol, maxiter=maxiter, maxfun=2 * maxiter)
-    with _single_threaded_blas() as blas_threads:
+    with single_threaded_blas() as blas_threads:
         start = time.perf_counter()
         ours = lbfgs(problem.loss_and_gradient, x0, m=m, **options)
         ours_seconds = time.perf_counter() - start
@@ -207,18 +207,6 @@ def compare_with_scipy(problem, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, seed=
         "message_scipy": str(theirs.message),
         "blas_threads": blas_threads,
     }
-
-
-@contextlib.contextmanager
-def _single_threaded_blas():
-    """Yields the BLAS thread count in force: 1, or "default" without threadpoolctl."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        yield "default"
-        return
-    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        yield 1
 
 
 def _start_point(x0):

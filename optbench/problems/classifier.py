@@ -19,11 +19,11 @@ BLAS runs single-threaded inside every evaluation: the matrix products here are 
 2-core machine, OpenBLAS's spinning threads made them 200 times slower.
 """
 
-import functools
 import numbers
 
 import numpy as np
 
+from optbench.blas import single_threaded_blas
 from optbench.problems.digits import load_digits
 from optbench.problems.optimum import best_known_f_star
 from optbench.problems.problem import Problem, real_option
@@ -40,17 +40,6 @@ def softmax_loss(scores, y):
     dscores[rows, y] -= 1.0
     dscores /= len(y)
     return -float(log_probs[rows, y].mean()), dscores
-
-
-@functools.lru_cache(maxsize=None)
-def _blas():
-    import threadpoolctl  # installed with scikit-learn, which the digits data needs
-
-    return threadpoolctl.ThreadpoolController()
-
-
-def single_threaded_blas():
-    return _blas().limit(limits=1, user_api="blas")
 
 
 class Classifier(Problem):

@@ -10,7 +10,6 @@ loss gap has the lowest geometric mean over the second half of the run (an explo
 run scores +inf).
 """
 
-import contextlib
 import math
 import time
 import warnings
@@ -18,6 +17,7 @@ import warnings
 import numpy as np
 import scipy.optimize
 
+from optbench.blas import single_threaded_blas
 from optbench.problems import get_problem
 from optbench.registry import get_rule
 from optbench.report import settings, style
@@ -104,16 +104,6 @@ def search(rule, problem, steps, rates, bound, task):
         record = run(rule, problem, steps=steps, f_star=bound, **hyperparameters(rule, lr))
         tried.append((lr, score(record, bound), record))
     return tried
-
-
-def single_threaded_blas():
-    """BLAS on one thread, if threadpoolctl is there: the problems here are small, and on a
-    shared machine BLAS threads waiting for one another would dominate the timings."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def build(section, budget, progress):

@@ -16,7 +16,7 @@ from optbench.optimizer import optimizer
 from optbench.problems import get_problem
 from optbench.report import settings, style
 from optbench.report.style import plt
-from optbench.report.convergence import single_threaded_blas
+from optbench.blas import single_threaded_blas
 
 TITLE = "L-BFGS against scipy's L-BFGS-B"
 
