@@ -1,39 +1,83 @@
-"""What every optbench asv suite shares: the grids, drawn from the registry, and a base class.
+"""What every optbench asv suite shares: defensive imports, the grids, a base class.
 
     asv run --python=same --quick          every suite once, in this environment
     asv continuous main HEAD -f 1.15       the regression gate: builds both, fails on a
                                            slow-down beyond 15%
 
-Grids come from `optbench.rule_names()` (through `optbench.bench.targets()`, which adds
-the parameter average), so a new rule is benchmarked with no edit here; a suite whose
-grid leaves a registered rule out fails at import (`require_every_rule`), as scipy's
-optimize suites do for their test functions. Seeds are fixed. The cuda backend is in
-the grids only on a real device: the simulator (NUMBA_ENABLE_CUDASIM=1, as in CI) is
-never timed.
+asv runs these suites against every commit it benchmarks, including commits older
+than the suites. So a suite imports optbench inside `safe_import()` (scipy's pattern),
+each module by its names in the layouts optbench has had (`load`, newest first): a
+name that an older optbench lacks stays undefined, and the suite's `setup` calls
+`require(imports)`, which raises NotImplementedError, asv's way of skipping a
+benchmark, instead of failing discovery (a `setup_cache` returns None instead: asv
+skips only from `setup`). Nothing is computed at import beyond the
+parameter grids.
+
+Grids come from `optbench.rule_names()` (every commit has it) and the parameter
+average, so a new rule is benchmarked with no edit here (the plug-in test proves it).
+Seeds are fixed. The cuda backend is in the grids only on
+a real device: the simulator (NUMBA_ENABLE_CUDASIM=1, as in CI) is never timed.
 """
 
-from optbench import bench
-from optbench.backends import get_backend
-from optbench.registry import rule_names
+import importlib
 
-TARGETS = bench.targets()
-KERNEL_BACKENDS = bench.timed_backends()
+import numba
+
+from optbench import rule_names
+
+AVERAGE = "average"
+TARGETS = [*rule_names(), AVERAGE]
+
+
+def _real_gpu():
+    if numba.config.ENABLE_CUDASIM:
+        return False
+    try:
+        from numba import cuda
+    except ImportError:
+        return False
+    return cuda.is_available()
+
+
+KERNEL_BACKENDS = ["cpu"] + (["cuda"] if _real_gpu() else [])
 BACKENDS = ["reference", *KERNEL_BACKENDS]
 SIZES = [10**3, 10**5, 10**7]
-DTYPES = list(bench.DTYPES)
+DTYPES = ["float32", "float64"]
 SEED = 0
 
 
-def require_every_rule(benchmarked, suite):
-    """Fail at import if a registered rule is not in `benchmarked`."""
-    missing = sorted(set(rule_names()) - set(benchmarked))
-    if missing:
-        raise ImportError(f"{suite}: registered rule(s) {missing} have no benchmark; add them to its grid")
+class safe_import:
+    """`with safe_import() as imports: from optbench... import ...`; an ImportError is
+    kept in `imports.error` instead of raised."""
+
+    def __init__(self):
+        self.error = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None and issubclass(kind, ImportError):
+            self.error = value
+            return True
+        return False
 
 
-def synchronizer(backend):
-    """The backend's `synchronize()` (device kernels run asynchronously), or a no-op."""
-    return getattr(get_backend(backend), "synchronize", None) or (lambda: None)
+def load(*names):
+    """The first of the modules `names` that imports: one module under the names it had
+    in optbench's successive layouts (newest first)."""
+    for name in names:
+        try:
+            return importlib.import_module(name)
+        except ImportError as error:
+            failure = error
+    raise failure
+
+
+def require(imports):
+    """Skip the benchmark (asv's NotImplementedError) when its imports failed."""
+    if imports.error is not None:
+        raise NotImplementedError(f"this commit of optbench lacks what the benchmark needs: {imports.error}")
 
 
 class Benchmark:
@@ -42,6 +86,3 @@ class Benchmark:
 
     timeout = 300
     seed = SEED
-
-
-__all__ = ["BACKENDS", "DTYPES", "KERNEL_BACKENDS", "SIZES", "TARGETS", "Benchmark", "require_every_rule", "rule_names"]

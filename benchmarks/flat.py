@@ -9,10 +9,11 @@ so the flat update should take about a quarter of the time.
 
 import numpy as np
 
-from optbench import optimizer
-from optbench.problems import get_problem
+from .common import Benchmark, require, rule_names, safe_import
 
-from .common import Benchmark, require_every_rule, rule_names
+with safe_import() as imports:
+    from optbench import optimizer
+    from optbench.problems import get_problem
 
 
 class TwoLayerFlatBuffer(Benchmark):
@@ -20,6 +21,7 @@ class TwoLayerFlatBuffer(Benchmark):
     param_names = ["rule", "layout"]
 
     def setup(self, rule, layout):
+        require(imports)
         problem = get_problem("two_layer")
         x = problem.x0(seed=self.seed).astype(np.float32)
         dx = np.random.default_rng(self.seed).standard_normal(x.size, dtype=np.float32)
@@ -41,6 +43,3 @@ class TwoLayerFlatBuffer(Benchmark):
 
     def time_update(self, rule, layout):
         self.call()
-
-
-require_every_rule(TwoLayerFlatBuffer.params[0], "TwoLayerFlatBuffer")

@@ -9,9 +9,11 @@ sees NumPy's buffers): 0 for the kernels.
 
 import tracemalloc
 
-from optbench.bench import kernel_call
+from .common import BACKENDS, TARGETS, Benchmark, load, require, safe_import
 
-from .common import BACKENDS, TARGETS, Benchmark, require_every_rule, synchronizer
+with safe_import() as imports:
+    backends = load("optbench.kernels", "optbench.backends")
+    bench = load("optbench.perf.bench", "optbench.bench")
 
 N = 10**7
 
@@ -21,9 +23,10 @@ class Memory(Benchmark):
     param_names = ["rule", "backend"]
 
     def setup(self, rule, backend):
-        self.call = kernel_call(rule, backend, N, "float32", self.seed)
+        require(imports)
+        self.call = bench.kernel_call(rule, backend, N, "float32", self.seed)
         self.call()
-        synchronizer(backend)()
+        getattr(backends.get_backend(backend), "synchronize", lambda: None)()
 
     def peakmem_update(self, rule, backend):
         self.call()
@@ -39,6 +42,3 @@ class Memory(Benchmark):
         return (peak - before) / 1e6
 
     track_temporary_mb.unit = "MB"
-
-
-require_every_rule(Memory.params[0], "Memory")

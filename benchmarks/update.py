@@ -5,9 +5,11 @@ interface (`optimizer(...).update`, `parameter_average(...).update`), kernels co
 setup; the reference backend (NumPy) is the baseline in the same grid.
 """
 
-from optbench.bench import kernel_call
+from .common import BACKENDS, DTYPES, SIZES, TARGETS, Benchmark, load, require, safe_import
 
-from .common import BACKENDS, DTYPES, SIZES, TARGETS, Benchmark, require_every_rule, synchronizer
+with safe_import() as imports:
+    backends = load("optbench.kernels", "optbench.backends")
+    bench = load("optbench.perf.bench", "optbench.bench")
 
 
 class TimeUpdate(Benchmark):
@@ -15,14 +17,12 @@ class TimeUpdate(Benchmark):
     param_names = ["rule", "backend", "n", "dtype"]
 
     def setup(self, rule, backend, n, dtype):
-        self.call = kernel_call(rule, backend, n, dtype, self.seed)
-        self.synchronize = synchronizer(backend)
+        require(imports)
+        self.call = bench.kernel_call(rule, backend, n, dtype, self.seed)
+        self.synchronize = getattr(backends.get_backend(backend), "synchronize", None) or (lambda: None)
         self.call()  # compile (or load from Numba's cache) outside the timing
         self.synchronize()
 
     def time_update(self, rule, backend, n, dtype):
         self.call()
         self.synchronize()
-
-
-require_every_rule(TimeUpdate.params[0], "TimeUpdate")

@@ -1,5 +1,8 @@
-"""Settings, in one place.
+"""Settings, in one place. Every other module may import this one; it imports nothing of
+optbench.
 
+DTYPES
+    The floating-point types every kernel, reference and verification runs in.
 PARALLEL_THRESHOLD
     Arrays with at least this many elements are updated by the parallel kernel, smaller
     ones by the serial loop: below it, starting the worker threads costs more than the
@@ -12,20 +15,29 @@ PARALLEL_THRESHOLD
 CUDA_THREADS_PER_BLOCK, CUDA_MAX_BLOCKS
     Launch configuration of the grid-stride CUDA kernels.
 cache_dir()
-    Where generated kernel modules (and Numba's compiled cache beside them) live:
-    $OPTBENCH_CACHE_DIR, else $XDG_CACHE_HOME/optbench, else ~/.cache/optbench.
+    Where optbench keeps what it computes once per machine: generated kernel modules
+    (with Numba's compiled cache beside them) and the best known f* of the problems.
+
+        $OPTBENCH_CACHE_DIR          when set and not empty
+        nothing on disk              when set to "" (kernels then live in a temporary
+                                     folder removed at exit, f* in memory)
+        $XDG_CACHE_HOME/optbench     otherwise, when XDG_CACHE_HOME is set and not empty
+        ~/.cache/optbench            otherwise
 """
 
 import os
 from pathlib import Path
 
+DTYPES = ("float32", "float64")
 PARALLEL_THRESHOLD = 1 << 18
 CUDA_THREADS_PER_BLOCK = 256
 CUDA_MAX_BLOCKS = 1024
 
 
 def cache_dir():
-    if "OPTBENCH_CACHE_DIR" in os.environ:
-        return Path(os.environ["OPTBENCH_CACHE_DIR"])
+    """The cache folder as a Path, or None when $OPTBENCH_CACHE_DIR is "" (no disk cache)."""
+    chosen = os.environ.get("OPTBENCH_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "optbench"

@@ -1,5 +1,5 @@
 """Shared settings. tests/ is on sys.path (pyproject: pythonpath), so test modules can
-`import mutants` and `import strategies`."""
+`import strategies`."""
 
 from hypothesis import settings
 

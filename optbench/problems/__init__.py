@@ -7,8 +7,12 @@
     >>> f, g = bowl.loss_and_gradient(bowl.x0(seed=0))
 
 Every problem has `name`, `n`, `x0(seed)`, `loss(x)`, `gradient(x)`,
-`loss_and_gradient(x)`, `f_star` and `deterministic`; the digits classifiers (softmax,
-two_layer) add mini-batches, accuracy and class probabilities (see `classifier.py`).
+`loss_and_gradient(x)` (the full batch: a fixed function of x) and `f_star`; the
+digits classifiers (softmax, two_layer) add mini-batches, accuracy and class
+probabilities (see `classifier.py`).
+
+May import the foundation modules and `perf.threads`; never `training`, `solvers`,
+`report` or `cli`.
 """
 
 import inspect

@@ -19,11 +19,10 @@ BLAS runs single-threaded inside every evaluation: the matrix products here are 
 2-core machine, OpenBLAS's spinning threads made them 200 times slower.
 """
 
-import numbers
-
 import numpy as np
 
-from optbench.blas import single_threaded_blas
+from optbench import checks
+from optbench.perf.threads import single_threaded_blas
 from optbench.problems.digits import load_digits
 from optbench.problems.optimum import best_known_f_star
 from optbench.problems.problem import Problem, real_option
@@ -91,11 +90,8 @@ class Classifier(Problem):
         """`batch_size` distinct training indices drawn uniformly with the Generator `rng`."""
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError(f"batch_size must be an integer, got {batch_size!r}")
-        if not 1 <= batch_size <= self.n_train:
-            raise ValueError(f"batch_size must be in [1, {self.n_train}], got {batch_size}")
-        return rng.choice(self.n_train, size=int(batch_size), replace=False)
+        batch_size = checks.whole_number("batch_size", batch_size, 1, self.n_train)
+        return rng.choice(self.n_train, size=batch_size, replace=False)
 
     def loss(self, x):
         """f(x) by the forward pass alone."""

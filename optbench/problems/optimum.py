@@ -3,33 +3,26 @@ x0(seed=0) at tight tolerance (gtol=1e-12, ftol=1e-15), within the problem's
 `f_star_maxiter` iterations (a ReLU net never meets such tolerances: its kinks keep
 L-BFGS-B creeping, so it gets a budget instead).
 
-Computed once and cached in memory and on disk, as one small JSON file per problem
-under $OPTBENCH_CACHE_DIR (default ~/.cache/optbench; set it to "" to keep the cache in
-memory only). The cache key is a hash of the problem's name and options, the scipy
+Computed once and cached in memory and on disk, as one small JSON file per problem in
+`config.cache_dir()` (in memory only when OPTBENCH_CACHE_DIR is ""). The cache key is a hash of the problem's name and options, the scipy
 version, and the loss and gradient at x0, so that a change to the data, the formula or
 the start point computes f* afresh instead of reading a stale value.
 """
 
 import hashlib
 import json
-import os
-import pathlib
 
 import numpy as np
 import scipy
 import scipy.optimize
 
-SOLVER_OPTIONS = {"maxcor": 10, "gtol": 1e-12, "ftol": 1e-15}
+from optbench import config
+from optbench.files import atomic_write
+
+# scipy's L-BFGS-B at tight tolerance: for f* here, and for the report's reference lines.
+TIGHT_LBFGSB = {"maxcor": 10, "gtol": 1e-12, "ftol": 1e-15}
 
 _in_memory = {}
-
-
-def cache_dir():
-    """The on-disk cache folder, or None when $OPTBENCH_CACHE_DIR is set to ""."""
-    folder = os.environ.get("OPTBENCH_CACHE_DIR")
-    if folder is None:
-        return pathlib.Path.home() / ".cache" / "optbench"
-    return pathlib.Path(folder) if folder else None
 
 
 def best_known_f_star(problem):
@@ -39,7 +32,7 @@ def best_known_f_star(problem):
     key = _cache_key(problem, f0, g0)
     if key in _in_memory:
         return _in_memory[key]
-    folder = cache_dir()
+    folder = config.cache_dir()
     path = None if folder is None else folder / f"f_star-{problem.name}-{key[:16]}.json"
     if path is not None and path.is_file():
         try:
@@ -51,7 +44,7 @@ def best_known_f_star(problem):
             pass  # unreadable or foreign file: compute afresh and overwrite it
     budget = {"maxiter": problem.f_star_maxiter, "maxfun": 2 * problem.f_star_maxiter}
     result = scipy.optimize.minimize(
-        problem.loss_and_gradient, x0, jac=True, method="L-BFGS-B", options=SOLVER_OPTIONS | budget
+        problem.loss_and_gradient, x0, jac=True, method="L-BFGS-B", options=TIGHT_LBFGSB | budget
     )
     _in_memory[key] = float(result.fun)
     if path is not None:
@@ -70,11 +63,9 @@ def _cache_key(problem, f0, g0):
 
 
 def _write(path, record):
-    """Write atomically (temporary file, then rename); a read-only cache is not an error."""
+    """Write the record atomically; a read-only cache is not an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record, indent=1))
-        os.replace(temporary, path)
+        atomic_write(path, json.dumps(record, indent=1))
     except OSError:
         pass

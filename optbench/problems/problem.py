@@ -5,21 +5,21 @@ analytic gradient, a seeded start point and the optimum value f* (closed form wh
 there is one, else the best value L-BFGS-B finds; see `optimum.py`).
 """
 
-import numbers
-
 import numpy as np
+
+from optbench import checks
 
 
 class Problem:
     """Base class: subclasses set `name`, `n`, `options` (a dict of what they were built
     with) and `f_star`, and define `x0(seed)` and `_loss_and_gradient(x)`.
 
-    `deterministic` means `loss_and_gradient` is a fixed function of x (full batch, no
-    noise), the setting where L-BFGS applies.
+    `loss_and_gradient` is a fixed function of x (the full batch: no noise), the setting
+    where L-BFGS applies; a data problem draws mini-batches separately
+    (`batch_loss_and_gradient`).
     """
 
     name = None
-    deterministic = True
 
     def loss_and_gradient(self, x):
         """(f(x), grad f(x)) for a float64 vector x of length n; x is not modified."""
@@ -47,27 +47,14 @@ class Problem:
 
 def integer_option(problem, name, value, low, high=None):
     """`value` as an int in [low, high]; a ValueError/TypeError naming the option otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"problem {problem!r}: option {name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and <= {high}"
-        raise ValueError(f"problem {problem!r}: option {name} must be >= {low}{upper}, got {value}")
-    return int(value)
+    return checks.whole_number(f"problem {problem!r}: option {name}", value, low, high)
 
 
 def real_option(problem, name, value, low, high):
     """`value` as a float in [low, high]; a ValueError/TypeError naming the option otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"problem {problem!r}: option {name} must be a real number, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"problem {problem!r}: option {name} must be in [{low}, {high}], got {value}")
-    return float(value)
+    return checks.real(f"problem {problem!r}: option {name}", value, low, high)
 
 
 def seed_generator(seed):
     """np.random.Generator for a non-negative integer seed."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(checks.whole_number("seed", seed, low=0))

@@ -4,11 +4,13 @@
     outcome = write_report("results", quick=True)      # results/report.md, report.html,
     outcome.failed                                     # results/figures/*.png
 
-Each section is one module of this package with a `TITLE` and
+Each section is one module of `sections/` with a `TITLE` and
 `build(section, budget, progress)`, which fills a `document.Section` with text, tables
 and figures. A section that raises is reported as failed, with the reason, in its place;
 the others are still run and written. Files are written only at the end, each through a
 temporary name and a rename.
+
+May import every package of optbench except `cli`; only `cli` imports it.
 """
 
 import importlib
@@ -17,7 +19,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from optbench.report import document, machine
+from optbench.perf import machine
+from optbench.report import document
 from optbench.report.progress import Progress
 from optbench.report.settings import FULL, QUICK
 
@@ -55,7 +58,7 @@ def run_section(name, budget, progress):
     section = document.Section(name, name)
     start = time.perf_counter()
     try:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.sections.{name}")
         section.title = module.TITLE
         module.build(section, budget, progress)
     except document.Failed as verdict:
@@ -121,5 +124,6 @@ def header(budget, sections, seconds):
         ),
     ]
     section = document.Section("machine", "Machine")
-    section.table(("machine", ""), machine.describe(), caption="The machine and software this report was made with.")
+    section.table(("machine", ""), machine.rows(machine.record()),
+                  caption="The machine and software this report was made with.")
     return blocks + section.blocks

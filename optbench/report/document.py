@@ -13,8 +13,9 @@ import html
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
+
+from optbench.files import atomic_write, writable
 
 FIGURES = "figures"
 
@@ -230,35 +231,12 @@ def _html_block(block):
 # -- Files ------------------------------------------------------------------------------
 
 
-def atomic_write(path, data):
-    """Write bytes to `path` through a temporary file in the same folder and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
 def check_writable(out):
-    """Create `out` (and out/figures) if needed and prove a file can be written there.
-
-    Returns None, or a message saying why the report cannot be written to `out`."""
-    try:
-        os.makedirs(os.path.join(out, FIGURES), exist_ok=True)
-        for folder in (out, os.path.join(out, FIGURES)):
-            handle, probe = tempfile.mkstemp(dir=folder, prefix=".optbench-probe-", suffix=".tmp")
-            os.close(handle)
-            os.unlink(probe)
-    except OSError as error:
-        return f"cannot write the report to {out!r}: {error.strerror or error}"
+    """None if the report can be written into `out` (and out/figures), else why not."""
+    for folder in (out, os.path.join(out, FIGURES)):
+        reason = writable(folder)
+        if reason:
+            return f"cannot write the report to {os.fspath(out)!r}: {reason}"
     return None
 
 
@@ -280,6 +258,6 @@ def write(out, title, preamble, sections):
             written.append(path)
     for name, render in (("report.md", markdown), ("report.html", html_page)):
         path = os.path.join(out, name)
-        atomic_write(path, render(title, preamble, sections).encode("utf-8"))
+        atomic_write(path, render(title, preamble, sections))
         written.append(path)
     return written

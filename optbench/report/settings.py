@@ -72,7 +72,7 @@ BABYSITTING_LEARNING_RATES = {"too low": 1e-6, "good": 0.5, "too high": 3.0}
 # Verification uses a fixed seed, so that a rerun of the report reproduces the table.
 VERIFY_SEED = 0
 
-# L-BFGS against scipy: (name, options) of the deterministic problems compared.
+# L-BFGS against scipy: (name, options) of the problems compared, full batch.
 LBFGS_PROBLEMS = (
     ("quadratic", {"n": 100, "condition": 1e3}),
     ("rosenbrock", {"n": 2}),

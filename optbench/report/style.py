@@ -6,7 +6,7 @@ matplotlib.use("Agg")  # files only, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from optbench.registry import rule_names  # noqa: E402
+from optbench.optim import rule_names  # noqa: E402
 
 NAMES = {
     "sgd": "SGD",

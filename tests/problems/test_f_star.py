@@ -5,6 +5,7 @@ import json
 import pytest
 import scipy.optimize
 
+from optbench import config
 from optbench.problems import get_problem, optimum
 
 
@@ -30,12 +31,13 @@ def test_computed_once_then_read_from_disk(tmp_path, monkeypatch):
 
 
 def test_in_memory_cache_without_disk(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPTBENCH_CACHE_DIR", "")
+    monkeypatch.setenv("HOME", str(tmp_path))
     first = get_problem("softmax", reg=0.07).f_star
-    assert optimum.cache_dir() is None
     monkeypatch.setattr(scipy.optimize, "minimize", refuse_to_solve)
     assert get_problem("softmax", reg=0.07).f_star == first
-    assert not any(tmp_path.iterdir())
+    assert not any(tmp_path.iterdir())  # nothing in the working folder, nothing under HOME
 
 
 def test_other_options_get_their_own_value(tmp_path, monkeypatch):
@@ -52,9 +54,3 @@ def test_a_corrupt_cache_file_is_recomputed(tmp_path, monkeypatch):
     optimum._in_memory.clear()
     assert get_problem("softmax", reg=0.05).f_star == pytest.approx(expected, rel=1e-12)
     assert json.loads(path.read_text())["f_star"] == pytest.approx(expected, rel=1e-12)
-
-
-def test_default_folder_is_under_the_home_cache(monkeypatch, tmp_path):
-    monkeypatch.delenv("OPTBENCH_CACHE_DIR")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert optimum.cache_dir() == tmp_path / ".cache" / "optbench"

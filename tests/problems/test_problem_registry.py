@@ -38,15 +38,15 @@ def test_unknown_option_names_the_valid_ones():
         ("quadratic", dict(condition=0.5), ValueError, "condition must be in"),
         ("quadratic", dict(condition=1e7), ValueError, "condition must be in"),
         ("quadratic", dict(n=1), ValueError, "n must be >= 2"),
-        ("quadratic", dict(n=2.0), TypeError, "n must be an integer"),
+        ("quadratic", dict(n=2.0), TypeError, "n must be a whole number"),
         ("quadratic", dict(rotate="yes"), TypeError, "rotate"),
         ("quadratic", dict(n=5000, rotate=True), ValueError, "n must be <= 4096 with rotate=True"),
         ("rosenbrock", dict(n=1), ValueError, "n must be >= 2"),
         ("softmax", dict(reg=-1e-3), ValueError, "reg must be in"),
-        ("softmax", dict(reg=np.nan), ValueError, "reg must be in"),
+        ("softmax", dict(reg=np.nan), ValueError, "reg must not be NaN"),
         ("softmax", dict(reg="0.1"), TypeError, "reg must be a real number"),
         ("two_layer", dict(hidden_size=0), ValueError, "hidden_size must be >= 1"),
-        ("two_layer", dict(hidden_size=True), TypeError, "hidden_size must be an integer"),
+        ("two_layer", dict(hidden_size=True), TypeError, "hidden_size must be a whole number"),
     ],
 )
 def test_bad_option_values(name, options, error, match):
@@ -69,7 +69,6 @@ def test_interface(problem):
     assert g.shape == (problem.n,) and g.dtype == np.float64
     assert problem.loss(x) == f
     np.testing.assert_array_equal(problem.gradient(x), g)
-    assert problem.deterministic is True
     assert problem.f_star <= f
 
 

@@ -102,7 +102,7 @@ def test_no_temporary_files_left(report):
 
 
 def test_a_failing_section_is_reported_and_the_others_still_written(tmp_path, monkeypatch, capsys):
-    from optbench.report import babysitting
+    from optbench.report.sections import babysitting
 
     def broken(section, budget, progress):
         raise RuntimeError("the babysitter fell asleep")
@@ -192,10 +192,10 @@ def test_plain_progress_when_not_a_terminal(tmp_path):
 
 
 def test_a_failing_verification_row_fails_the_section_and_keeps_the_matrix(tmp_path, monkeypatch):
-    import mutants
-    from optbench import registry
+    from optbench.optim import registry
+    from optbench.verification.variants import variant
 
-    monkeypatch.setitem(registry._rules(), "adam", mutants.MUTANTS["adam: epsilon inside the square root"])
+    monkeypatch.setitem(registry._rules(), "adam", variant("adam", "epsilon_inside_sqrt"))
     outcome = write_report(tmp_path, sections=["verification"], budget=TINY, progress=Progress(quiet=True))
 
     (section,) = outcome.failed

@@ -1,0 +1,66 @@
+"""Check every kernel against the NumPy reference and print the matrix.
+
+Rows: rule x backend x dtype, with the steps run, the worst error (in ulps of the
+largest value, and relative), the derived tolerance and the verdict. Exits 1 if any
+row fails. By default both kernel backends are tried and one that cannot run here is
+listed as skipped, with the reason; a backend asked for by name that cannot run here
+is an error (exit 2), never a quiet pass.
+"""
+
+import json
+import sys
+
+from optbench import config
+from optbench.cli.arguments import fail, non_negative_int, positive_int
+from optbench.kernels import unavailable
+from optbench.optim import rule_names
+from optbench.verification.verify import verify_all
+
+KERNEL_BACKENDS = ("cpu", "cuda")
+
+
+def add_arguments(parser):
+    parser.add_argument("--rule", action="append", choices=rule_names(), help="repeatable; default: all")
+    parser.add_argument("--backend", action="append", choices=KERNEL_BACKENDS,
+                        help="repeatable; default: both, skipping one that cannot run here")
+    parser.add_argument("--dtype", action="append", choices=config.DTYPES, help="repeatable; default: both")
+    parser.add_argument("--steps", type=positive_int, default=100)
+    parser.add_argument("--seed", type=non_negative_int, default=None, help="default: fresh random inputs every run")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args):
+    for backend in args.backend or ():
+        reason = unavailable(backend)
+        if reason:
+            return fail("verify", f"backend {backend} cannot run here: {reason}")
+    rows, skipped = verify_all(
+        rules=args.rule,
+        backends=args.backend or KERNEL_BACKENDS,
+        dtypes=args.dtype or config.DTYPES,
+        steps=args.steps,
+        seed=args.seed,
+        average=not args.rule,
+    )
+    if args.json:
+        json.dump({"rows": [dict(vars(r), verdict=r.verdict) for r in rows], "skipped": skipped}, sys.stdout, indent=2)
+        print()
+    else:
+        print(format_matrix(rows, skipped))
+    return 0 if all(r.passed for r in rows) else 1
+
+
+def format_matrix(rows, skipped=()):
+    header = f"{'rule':<16}{'backend':<9}{'dtype':<9}{'steps':>6}{'worst ulps':>12}{'worst rel':>12}{'tol ulps':>10}  verdict"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        lines.append(
+            f"{r.rule:<16}{r.backend:<9}{r.dtype:<9}{r.steps:>6}{r.worst_ulps:>12.3g}"
+            f"{r.worst_relative:>12.3g}{r.tolerance_ulps:>10.0f}  {r.verdict}"
+        )
+    for s in skipped:
+        lines.append(f"{s['backend']}: skipped: {s['reason']}")
+    failed = [r for r in rows if not r.passed]
+    summary = f"{len(rows) - len(failed)} passed, {len(failed)} failed"
+    seeds = sorted({r.seed for r in rows})
+    return "\n".join(lines + [summary + (f" (seed {seeds[0]})" if len(seeds) == 1 else "")])

@@ -1,1 +1,0 @@
-"""The subcommands of `optbench`, one module each (see `optbench.cli`)."""

@@ -1,0 +1,60 @@
+"""What an update rule is: its scalar step, its state, its hyperparameters."""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from optbench.kernels.elementwise import Elementwise
+from optbench.optim.hyperparameters import Hyperparameter
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An elementwise update rule.
+
+    name
+        The registry name, also the name of its reference function.
+    step
+        `step(x, dx, *state, *scalars) -> (x, *state)`: the math for one element.
+    scalars
+        `scalars(learning_rate, t, **hyperparameters) -> tuple`: the step's scalar
+        arguments for update number `t` (1 for the first), computed once per update on
+        the host in double precision.
+    state
+        Names of the state arrays, shaped like x and zeroed by `init`.
+    hyperparameters
+        {name: `Hyperparameter`} for every hyperparameter, `learning_rate` included:
+        default, valid range, and the range tests and searches draw from.
+    reference
+        A CS231n-style `(w, dw, config) -> (next_w, config)` function; by default
+        `optbench.reference.rules.<name>.<name>`.
+    """
+
+    name: str
+    step: Callable
+    scalars: Callable
+    state: tuple
+    hyperparameters: dict
+    reference: Optional[Callable] = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if "learning_rate" not in self.hyperparameters:
+            raise ValueError(f"rule {self.name!r} must declare learning_rate among its hyperparameters")
+        for name, declaration in self.hyperparameters.items():
+            if not isinstance(declaration, Hyperparameter):
+                raise TypeError(
+                    f"rule {self.name!r}: hyperparameter {name!r} must be declared as an "
+                    f"optbench.optim.Hyperparameter (its default and range), got {declaration!r}"
+                )
+
+    @property
+    def defaults(self):
+        """{name: default} for every hyperparameter."""
+        return {name: declaration.default for name, declaration in self.hyperparameters.items()}
+
+    @property
+    def elementwise(self):
+        n_state = len(self.state)
+        return Elementwise(self.step, 2 + n_state, (0, *range(2, 2 + n_state)))
+
+    def __hash__(self):
+        return hash((self.name, self.step, self.scalars, self.state))

@@ -1,0 +1,267 @@
+"""The benchmark grid: every rule (and the parameter average) on every backend, each
+case raced against its same-pattern bound and its peers in one run, and the table.
+
+Every figure is measured side by side: each candidate of a case (the kernel, its bound
+from `bound.py`, the NumPy reference, torch.optim foreach and fused) is sampled in
+turn, round after round (`timing.race`), and the fastest sample of each is kept.
+
+    rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
+    print(format_table(rows))
+"""
+
+import functools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+
+import numba
+import numpy as np
+
+from optbench import config
+from optbench.files import atomic_write
+from optbench.kernels import cpu, get_backend, unavailable
+from optbench.optim import get_rule, optimizer, parameter_average, rule_names
+from optbench.optim.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
+from optbench.perf.peers import IMPLEMENTATIONS, torch_call
+from optbench.perf.bound import bound_of, bytes_per_parameter
+from optbench.perf.timing import race
+
+AVERAGE = "average"
+SIZES = (10**3, 10**5, 10**7)
+PEERS = ("reference", "torch")
+
+
+def targets():
+    """Everything there is to measure: every registered rule, and the parameter average."""
+    return [*rule_names(), AVERAGE]
+
+
+def elementwise_of(target):
+    return AVERAGE_ELEMENTWISE if target == AVERAGE else get_rule(target).elementwise
+
+
+def timed_backends():
+    """Kernel backends whose time means something here: cpu, and cuda on a real device only.
+
+    The CUDA simulator (NUMBA_ENABLE_CUDASIM=1) runs kernels in Python threads, so it is
+    never timed.
+    """
+    found = ["cpu"]
+    if not numba.config.ENABLE_CUDASIM and unavailable("cuda") is None:
+        found.append("cuda")
+    return found
+
+
+def untimed(backend):
+    """Why `backend` cannot be timed here, or None if it can."""
+    if backend in timed_backends():
+        return None
+    if numba.config.ENABLE_CUDASIM:
+        return f"{backend} runs on Numba's CUDA simulator here (NUMBA_ENABLE_CUDASIM=1), which is never timed"
+    return unavailable(backend) or f"{backend} has no kernels to time"
+
+
+def bytes_needed(target, n, dtype, peers=PEERS):
+    """Memory a case allocates at size n: its arrays, and as much again for each peer."""
+    arrays = elementwise_of(target).n_arrays * n * np.dtype(dtype).itemsize
+    return arrays * (1 + len(peers))
+
+
+# ---------------------------------------------------------------------------------------
+# Cases: one callable per candidate, on its own arrays
+
+
+def _data(n, dtype, seed, count):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(n, dtype=np.dtype(dtype).type) for _ in range(count)]
+
+
+def update_and_bound(target, backend, n, dtype, seed=0):
+    """(update, bound): two calls over the same arrays (x, dx and the state, or x_test and x).
+
+    `update()` does one update of `target` on `backend` through its public interface;
+    `bound()` runs the same-pattern bound over those arrays, leaving them as they are
+    (None on the reference backend, which has no kernels).
+    """
+    module = get_backend(backend)
+    x, dx = map(module.to_device, _data(n, dtype, seed, 2))
+    if target == AVERAGE:
+        average = parameter_average(backend)
+        x_test = average.init(x)
+        arrays = (x_test, x)
+        update = functools.partial(average.update, x_test, x)
+    else:
+        opt = optimizer(target, backend)
+        state = opt.init(x)
+        arrays = (x, dx, *(state[name] for name in opt.rule.state))
+        update = functools.partial(opt.update, x, dx, state)
+    if not hasattr(module, "launcher"):
+        return update, None
+    return update, functools.partial(module.launcher(bound_of(elementwise_of(target))), arrays, (0.0,))
+
+
+def kernel_call(target, backend, n, dtype, seed=0):
+    """`call()` doing one update of `target` on `backend` through its public interface."""
+    return update_and_bound(target, backend, n, dtype, seed)[0]
+
+
+def reference_call(target, n, dtype, seed=0):
+    return kernel_call(target, "reference", n, dtype, seed)
+
+
+def threshold_curve(target="adam", dtype="float32", sizes=None, rounds=5, min_time=0.01):
+    """[(n, serial seconds, parallel seconds)]: the CPU kernel pair of `target` side by side.
+
+    `config.PARALLEL_THRESHOLD` is the smallest size from which the parallel kernel wins.
+    """
+    elementwise = elementwise_of(target)
+    serial, parallel = cpu.kernels(elementwise)
+    scalars = (0.5,) * elementwise.n_scalars
+    curve = []
+    for n in sizes or [1 << k for k in range(10, 25)]:
+        arrays = _data(n, dtype, 0, elementwise.n_arrays)
+        for a in arrays[1:]:
+            np.abs(a, out=a)  # a valid state for every rule (caches >= 0)
+        threads = numba.get_num_threads()
+        best = race(
+            {"serial": lambda: serial(*arrays, *scalars), "parallel": lambda: parallel(threads, *arrays, *scalars)},
+            rounds,
+            min_time,
+        )
+        curve.append((n, best["serial"], best["parallel"]))
+    return curve
+
+
+# ---------------------------------------------------------------------------------------
+# Rows and the table
+
+
+@dataclass
+class Row:
+    rule: str
+    backend: str
+    n: int
+    dtype: str
+    seconds: float
+    bound_seconds: float
+    bytes_per_parameter: int
+    peers: dict = field(default_factory=dict)  # peer name -> seconds per update
+
+    @property
+    def us(self):
+        return self.seconds * 1e6
+
+    @property
+    def parameters_per_s(self):
+        return self.n / self.seconds
+
+    @property
+    def gb_per_s(self):
+        return self.n * self.bytes_per_parameter / self.seconds / 1e9
+
+    @property
+    def bound_gb_per_s(self):
+        return self.n * self.bytes_per_parameter / self.bound_seconds / 1e9
+
+    @property
+    def bound_fraction(self):
+        return self.bound_seconds / self.seconds
+
+    def speedup(self, peer):
+        seconds = self.peers.get(peer)
+        return None if seconds is None else seconds / self.seconds
+
+    def as_dict(self):
+        figures = {
+            "us_per_update": self.us,
+            "parameters_per_s": self.parameters_per_s,
+            "gb_per_s": self.gb_per_s,
+            "bound_gb_per_s": self.bound_gb_per_s,
+            "bound_fraction": self.bound_fraction,
+            "speedup": {peer: self.speedup(peer) for peer in self.peers},
+        }
+        return {**asdict(self), **figures}
+
+
+PEER_COLUMNS = (("reference", "x ref"), ("torch_foreach", "x foreach"), ("torch_fused", "x fused"))
+
+
+def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, seed=0):
+    """One `Row`: `target` on `backend` at size n and dtype, beside its bound and peers."""
+    module = get_backend(backend)
+    update, bound = update_and_bound(target, backend, n, dtype, seed)
+    calls = {"kernel": update, "bound": bound}
+    if "reference" in peers:
+        calls["reference"] = reference_call(target, n, dtype, seed)
+    if "torch" in peers:
+        for implementation in IMPLEMENTATIONS:
+            call = torch_call(target, n, dtype, implementation, device="cuda" if backend == "cuda" else "cpu", seed=seed)
+            if call is not None:
+                calls[f"torch_{implementation}"] = call
+    synchronize = getattr(module, "synchronize", None)
+    best = race(calls, rounds, min_time, synchronize)
+    return Row(
+        rule=target,
+        backend=backend,
+        n=n,
+        dtype=dtype,
+        seconds=best.pop("kernel"),
+        bound_seconds=best.pop("bound"),
+        bytes_per_parameter=bytes_per_parameter(elementwise_of(target), dtype),
+        peers=best,
+    )
+
+
+def measure_grid(rules=None, backends=None, sizes=SIZES, dtypes=config.DTYPES, peers=PEERS, rounds=10, min_time=0.03, progress=None):
+    rows = []
+    for target in rules or targets():
+        for backend in backends or timed_backends():
+            for dtype in dtypes:
+                for n in sizes:
+                    rows.append(measure(target, backend, n, dtype, peers, rounds, min_time))
+                    if progress:
+                        progress(rows[-1])
+    return rows
+
+
+def size_label(n):
+    """1e7 for powers of ten, 2^24 for powers of two, else the number."""
+    if n >= 1000 and 10 ** round(math.log10(n)) == n:
+        return f"1e{round(math.log10(n))}"
+    if n >= 1024 and n & (n - 1) == 0:
+        return f"2^{n.bit_length() - 1}"
+    return str(n)
+
+
+def _si(value):
+    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def format_table(rows):
+    header = (
+        f"{'rule':<14}{'backend':<8}{'n':>6} {'dtype':<8}{'us/update':>11}{'params/s':>10}"
+        f"{'GB/s':>8}{'bound':>7}" + "".join(f"{title:>11}" for _, title in PEER_COLUMNS)
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        speedups = [r.speedup(peer) for peer, _ in PEER_COLUMNS]
+        lines.append(
+            f"{r.rule:<14}{r.backend:<8}{size_label(r.n):>6} {r.dtype:<8}{r.us:>11.4g}{_si(r.parameters_per_s):>10}"
+            f"{r.gb_per_s:>8.1f}{r.bound_fraction:>7.2f}"
+            + "".join(f"{'-' if s is None else f'{s:.2f}':>11}" for s in speedups)
+        )
+    lines.append(
+        "bound: fraction of the speed of a same-pattern trivial kernel measured in the same run; "
+        "x peer: speed-up over it (>1: optbench faster); -: not measured"
+    )
+    return "\n".join(lines)
+
+
+def write_json(path, rows, machine, extra=None):
+    """The rows and the machine record as one JSON document at `path`, written atomically."""
+    document = {"machine": machine, "rows": [r.as_dict() for r in rows], **(extra or {})}
+    atomic_write(path, json.dumps(document, indent=2) + "\n")
+    return path

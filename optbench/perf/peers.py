@@ -1,0 +1,51 @@
+"""torch.optim as a peer: one torch step of the same rule, timed beside optbench's kernel.
+
+`torch_call(target, n, dtype, implementation)` builds the torch optimizer of a rule in
+one of its implementations ("foreach", "fused"), with optbench's default
+hyperparameters under torch's names, on tensors of torch's own (its allocator, its
+alignment), the gradient set once. The NumPy reference is the other peer; it runs
+through optbench's own interface (`bench.kernel_call(target, "reference", ...)`).
+"""
+
+from optbench.optim import get_rule
+
+TORCH_OPTIMIZERS = {
+    "sgd": ("SGD", lambda h: {}),
+    "sgd_momentum": ("SGD", lambda h: {"momentum": h["momentum"]}),
+    "nesterov": ("SGD", lambda h: {"momentum": h["momentum"], "nesterov": True}),
+    "adagrad": ("Adagrad", lambda h: {"eps": h["epsilon"]}),
+    "rmsprop": ("RMSprop", lambda h: {"alpha": h["decay_rate"], "eps": h["epsilon"]}),
+    "adam": ("Adam", lambda h: {"betas": (h["beta1"], h["beta2"]), "eps": h["epsilon"]}),
+}
+IMPLEMENTATIONS = ("foreach", "fused")
+
+
+def torch_or_none():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def torch_call(target, n, dtype, implementation, device="cpu", seed=0):
+    """`call()` doing one `torch.optim` step of the same rule, or None if there is none."""
+    torch = torch_or_none()
+    if torch is None or target not in TORCH_OPTIMIZERS:
+        return None
+    name, options = TORCH_OPTIMIZERS[target]
+    defaults = get_rule(target).defaults
+    generator = torch.Generator().manual_seed(seed)
+    kind = getattr(torch, dtype)
+    param = torch.randn(n, generator=generator, dtype=kind).to(device).requires_grad_()
+    param.grad = torch.randn(n, generator=generator, dtype=kind).to(device)
+    try:
+        opt = getattr(torch.optim, name)(
+            [param], lr=defaults["learning_rate"], **options(defaults), **{implementation: True}
+        )
+        opt.step()
+    except (RuntimeError, TypeError, ValueError):
+        return None  # this torch has no such implementation for this rule, dtype or device
+    if device == "cpu":
+        return opt.step
+    return lambda: (opt.step(), torch.cuda.synchronize())

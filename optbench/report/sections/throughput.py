@@ -1,0 +1,124 @@
+"""Throughput: how fast each kernel updates parameters, and how close it runs to the
+memory-bandwidth bound, beside the NumPy reference and torch.optim when installed.
+
+`optbench.perf.bench.measure_grid`: every registered rule and the parameter average, on every
+backend that can be timed here, each case raced against its same-pattern trivial kernel
+(the bound) and its peers in the same run, the fastest sample of each kept.
+"""
+
+import os
+
+import numpy as np
+
+from optbench.perf import bench
+from optbench.perf.peers import torch_or_none
+from optbench.report import style
+
+TITLE = "Throughput: parameters per second and the bandwidth bound"
+
+plt = style.plt
+PEERS = (("reference", "NumPy reference", "0.6"), ("torch_foreach", "torch.optim foreach", "tab:orange"),
+         ("torch_fused", "torch.optim fused", "tab:red"))
+
+
+def label(target):
+    return "average" if target == bench.AVERAGE else style.name(target)
+
+
+def build(section, budget, progress):
+    targets = [t for t in style.rules() if t in bench.targets()] + [t for t in bench.targets() if t not in style.rules()]
+    backends = bench.timed_backends()
+    total = len(targets) * len(backends) * len(budget.throughput_sizes) * len(budget.throughput_dtypes)
+    task = progress.task(section.name, total)
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    rows = bench.measure_grid(
+        rules=targets, backends=backends, sizes=budget.throughput_sizes, dtypes=budget.throughput_dtypes,
+        rounds=budget.throughput_rounds, min_time=budget.throughput_min_time,
+        progress=lambda row: task.advance(f"{row.rule} {row.backend} {bench.size_label(row.n)} {row.dtype}"),
+    )
+    task.finish("done")
+    torch = torch_or_none()
+    section.text(
+        "One update of n parameters in place, timed through the public `optimizer(...).update` interface. "
+        "An update rule is memory-bound: the bound is a trivial kernel with the same reads and writes, "
+        "generated and launched the same way and measured in the same run, so \"fraction of bound\" is a "
+        "ratio of two numbers taken side by side on this shared machine. Backends timed here: "
+        f"{', '.join(backends)}. Peers: the NumPy reference"
+        + (f" and torch.optim {torch.__version__} (foreach and fused implementations)." if torch
+           else "; torch is not installed, so torch.optim is not compared.")
+        + (f" Load average when the measurements began: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min), "
+           f"on {os.cpu_count()} cores." if load else "")
+    )
+    biggest = max(budget.throughput_sizes)
+    dtype = budget.throughput_dtypes[0]
+    section.figure(rate_figure(rows, biggest, dtype, backends), "rates",
+                   f"At n = {bench.size_label(biggest)} ({dtype}), every optbench kernel against the bandwidth bound "
+                   "(black tick) and its peers: the closer a bar reaches the tick, the less time is left to win.")
+    section.figure(fraction_figure(rows, budget), "bound-fraction",
+                   "Fraction of the bandwidth bound reached by each kernel, per size and dtype: near 1 the kernel "
+                   "moves its bytes as fast as a trivial kernel can; small sizes pay the fixed cost of a call.")
+    section.table(
+        ("rule", "backend", "n", "dtype", "µs/update", "params/s", "GB/s", "fraction of bound",
+         *[f"× {name}" for _, name, _ in PEERS]),
+        [(label(r.rule), r.backend, bench.size_label(r.n), r.dtype, f"{r.us:.3g}", f"{r.parameters_per_s:.3g}",
+          f"{r.gb_per_s:.3g}", f"{r.bound_fraction:.2f}",
+          *[("-" if r.speedup(peer) is None else f"{r.speedup(peer):.2f}") for peer, _, _ in PEERS]) for r in rows],
+        caption="× peer: the peer's time per update divided by optbench's (above 1: optbench is faster); "
+                "-: not measured (no such peer for this rule, or torch not installed).",
+    )
+
+
+def rate_figure(rows, n, dtype, backends):
+    chosen = [r for r in rows if r.n == n and r.dtype == dtype]
+    targets = list(dict.fromkeys(r.rule for r in chosen))
+    series = [(backend, f"optbench {backend}", "tab:blue" if backend == "cpu" else "tab:green") for backend in backends]
+    peers = [(peer, name, color) for peer, name, color in PEERS if any(peer in r.peers for r in chosen)]
+    width = 0.8 / (len(series) + len(peers))
+    fig, ax = plt.subplots(figsize=(13, 4.6))
+    x = np.arange(len(targets))
+    column = 0
+    for backend, name, color in series:
+        values = [next((r.parameters_per_s for r in chosen if r.rule == t and r.backend == backend), np.nan)
+                  for t in targets]
+        bounds = [next((r.n / r.bound_seconds for r in chosen if r.rule == t and r.backend == backend), np.nan)
+                  for t in targets]
+        positions = x - 0.4 + width * (column + 0.5)
+        ax.bar(positions, values, width, color=color, label=name)
+        ax.plot(positions, bounds, "_", color="black", markersize=14, markeredgewidth=2,
+                label="bandwidth bound" if column == 0 else None)
+        column += 1
+    for peer, name, color in peers:
+        values = [next((r.n / r.peers[peer] for r in chosen if r.rule == t and peer in r.peers and r.backend == "cpu"),
+                       np.nan) for t in targets]
+        ax.bar(x - 0.4 + width * (column + 0.5), values, width, color=color, label=name)
+        column += 1
+    ax.set_yscale("log")
+    ax.set_xticks(x, [label(t) for t in targets])
+    ax.set_xlabel("update rule")
+    ax.set_ylabel("parameters updated per second (log scale)")
+    ax.set_title(f"Update throughput at n = {bench.size_label(n)}, {dtype}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def fraction_figure(rows, budget):
+    targets = list(dict.fromkeys(r.rule for r in rows))
+    cases = [(backend, n, dtype) for backend in dict.fromkeys(r.backend for r in rows)
+             for dtype in budget.throughput_dtypes for n in budget.throughput_sizes]
+    width = 0.8 / len(cases)
+    fig, ax = plt.subplots(figsize=(13, 4.2))
+    x = np.arange(len(targets))
+    colors = plt.get_cmap("tab20")
+    for i, (backend, n, dtype) in enumerate(cases):
+        values = [next((r.bound_fraction for r in rows if (r.rule, r.backend, r.n, r.dtype) == (t, backend, n, dtype)),
+                       np.nan) for t in targets]
+        ax.bar(x - 0.4 + width * (i + 0.5), values, width, color=colors(i), label=f"{backend}, n = {bench.size_label(n)}, {dtype}")
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_xticks(x, [label(t) for t in targets])
+    ax.set_xlabel("update rule")
+    ax.set_ylabel("fraction of the bandwidth bound (1 = bound)")
+    ax.set_title("How close each kernel runs to the bandwidth bound")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig

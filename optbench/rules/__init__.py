@@ -1,1 +1,0 @@
-"""Built-in update rules, one module each; `optbench.registry` finds them by listing."""

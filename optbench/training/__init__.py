@@ -1,0 +1,11 @@
+"""Training: the lecture's loop on a standard problem (`runner.run`, its `Record`),
+babysitting it (the per-epoch line and the learning-rate diagnosis), and the evaluation
+tricks (running average, checkpoint average, ensembles) measured on the two-layer net.
+
+May import the foundation modules, `optim` and `problems`; never `solvers`, `perf`,
+`report` or `cli`.
+"""
+
+from optbench.training.runner import Record, run
+
+__all__ = ["Record", "run"]

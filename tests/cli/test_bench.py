@@ -1,0 +1,90 @@
+"""`optbench bench`: the table, the JSON, and bad input refused before any measuring."""
+
+import json
+
+import pytest
+
+from optbench.cli import main
+from optbench.cli.arguments import size
+from optbench.perf import bench
+
+FAST = ["--rule", "sgd", "--n", "100", "--dtype", "float32", "--peers", "reference", "--rounds", "1",
+        "--min-time", "1e-4"]
+
+
+def test_prints_the_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", *FAST, "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "us/update" in printed and "sgd" in printed and f"written to {out}" in printed
+    document = json.loads(out.read_text())
+    assert [r["rule"] for r in document["rows"]] == ["sgd"]
+    assert document["machine"]["threading_layer"]
+
+
+def test_the_default_output_is_outside_the_committed_results(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", *FAST]) == 0
+    assert json.loads((tmp_path / "out" / "bench.json").read_text())["rows"]
+    assert not (tmp_path / "results").exists()
+
+
+def test_an_unwritable_output_is_refused_before_measuring(tmp_path, monkeypatch, capsys):
+    measured = []
+    monkeypatch.setattr(bench, "measure_grid", lambda *a, **k: measured.append(1) or [])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["bench", *FAST, "--output", str(blocker / "bench.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("optbench bench: error: --output") and err.count("\n") == 1
+    assert measured == []
+
+
+def test_the_table_is_printed_before_the_file_is_written(tmp_path, monkeypatch, capsys):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bench, "write_json", full_disk)
+    with pytest.raises(OSError):
+        main(["bench", *FAST, "--output", str(tmp_path / "bench.json")])
+    assert "us/update" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "arguments, words",
+    [
+        (["--n", "1e30"], "from 1 to 2^48"),
+        (["--n", "2^70"], "from 1 to 2^48"),
+        (["--n", "1.5"], "whole number"),
+        (["--n", "x"], "not a size"),
+        (["--n", "0"], "from 1 to 2^48"),
+        (["--rounds", "0"], ">= 1"),
+        (["--min-time", "-1"], "> 0"),
+        (["--min-time", "nan"], "NaN"),
+        (["--peers", "jax"], "unknown peer"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(arguments, words, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        code = main(["bench", "--output", "", *arguments])
+        raise SystemExit(code)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("optbench bench: error: ") and words in err and err.count("\n") == 1, err
+
+
+def test_more_memory_than_the_machine_has_is_refused(capsys):
+    assert main(["bench", "--rule", "adam", "--n", "2^46", "--output", ""]) == 2
+    assert "GB" in capsys.readouterr().err
+
+
+def test_a_backend_asked_for_that_cannot_be_timed_is_an_error(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "timed_backends", lambda: ["cpu"])
+    monkeypatch.setattr(bench, "untimed", lambda backend: None if backend == "cpu" else "no CUDA device")
+    assert main(["bench", *FAST, "--backend", "cuda", "--output", ""]) == 2
+    assert "optbench bench: error: backend cuda cannot be timed here: no CUDA device" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, n", [("1000", 1000), ("1e7", 10**7), ("2^24", 1 << 24), (" 64 ", 64)])
+def test_size_argument(text, n):
+    assert size(text) == n

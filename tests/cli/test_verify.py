@@ -1,0 +1,53 @@
+"""`optbench verify`: the matrix, JSON, and the exit code."""
+
+import json
+
+import pytest
+
+from optbench.cli import main
+
+
+def test_matrix_lists_every_rule_and_the_average(capsys):
+    assert main(["verify", "--backend", "cpu", "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    for word in ("adam", "nesterov", "running_average", "float32", "float64", "worst ulps", "pass"):
+        assert word in out
+    assert "FAIL" not in out
+
+
+def test_json_for_machines(capsys):
+    assert main(["verify", "--json", "--rule", "adam", "--backend", "cpu", "--dtype", "float64", "--seed", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (row,) = report["rows"]
+    assert (row["rule"], row["dtype"], row["seed"], row["verdict"]) == ("adam", "float64", 3, "pass")
+
+
+def test_a_failing_row_exits_non_zero(monkeypatch, capsys):
+    from optbench.optim import registry
+    from optbench.verification.variants import variant
+
+    monkeypatch.setitem(registry._rules(), "nesterov", variant("nesterov", "plain_momentum"))
+    assert main(["verify", "--rule", "nesterov", "--backend", "cpu", "--dtype", "float64"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(SystemExit):
+        main(["verify", "--rule", "adamw"])
+
+
+def test_a_backend_asked_for_that_cannot_run_is_an_error(monkeypatch, capsys):
+    import optbench.cli.verify as command
+
+    monkeypatch.setattr(command, "unavailable", lambda backend: "no CUDA device" if backend == "cuda" else None)
+    assert main(["verify", "--backend", "cuda", "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err == "optbench verify: error: backend cuda cannot run here: no CUDA device\n"
+
+
+def test_by_default_a_backend_that_cannot_run_is_listed_as_skipped(monkeypatch, capsys):
+    import optbench.verification.verify as verification
+
+    monkeypatch.setattr(verification, "unavailable", lambda backend: "no CUDA device" if backend == "cuda" else None)
+    assert main(["verify", "--rule", "sgd", "--steps", "2"]) == 0
+    assert "cuda: skipped: no CUDA device" in capsys.readouterr().out

@@ -1,0 +1,54 @@
+"""optbench.perf.bench, the measurement grid and its table: fast checks, no timing claims
+(timings live in benchmarks/)."""
+
+import json
+import math
+
+import pytest
+
+from optbench.perf import bench
+
+
+def test_measure_gives_a_row_with_consistent_figures():
+    row = bench.measure("sgd", "cpu", 256, "float32", peers=("reference",), rounds=1, min_time=1e-4)
+    assert (row.rule, row.backend, row.n, row.dtype, row.bytes_per_parameter) == ("sgd", "cpu", 256, "float32", 12)
+    assert math.isclose(row.gb_per_s, 256 * 12 / row.seconds / 1e9)
+    assert math.isclose(row.bound_fraction, row.bound_seconds / row.seconds)
+    assert math.isclose(row.speedup("reference"), row.peers["reference"] / row.seconds)
+    assert row.speedup("torch_fused") is None
+    assert json.loads(json.dumps(row.as_dict()))["speedup"] == {"reference": row.speedup("reference")}
+
+
+def test_table_has_a_line_per_row_and_dashes_for_missing_peers():
+    row = bench.Row("adam", "cpu", 10**7, "float32", 0.01, 0.009, 28, {"reference": 0.15})
+    table = bench.format_table([row])
+    line = table.splitlines()[2].split()
+    assert line[:4] == ["adam", "cpu", "1e7", "float32"]
+    assert line[4:] == ["1e+04", "1G", "28.0", "0.90", "15.00", "-", "-"]
+    assert "us/update" in table and "x fused" in table
+
+
+@pytest.mark.parametrize("n, label", [(1000, "1e3"), (10**7, "1e7"), (1 << 24, "2^24"), (12345, "12345"), (64, "64")])
+def test_size_labels(n, label):
+    assert bench.size_label(n) == label
+
+
+def test_the_simulator_is_never_timed(monkeypatch):
+    import numba
+
+    monkeypatch.setattr(numba.config, "ENABLE_CUDASIM", 1)
+    assert bench.timed_backends() == ["cpu"]
+    assert "simulator" in bench.untimed("cuda")
+
+
+def test_memory_needed_counts_every_array_and_peer():
+    # Adam: x, dx, m, v in float32, and a copy of them for each of two peers
+    assert bench.bytes_needed("adam", 1000, "float32", ("reference", "torch")) == 4 * 1000 * 4 * 3
+
+
+def test_write_json_is_complete_or_absent(tmp_path):
+    row = bench.Row("sgd", "cpu", 10, "float64", 1e-6, 1e-6, 24, {})
+    path = bench.write_json(tmp_path / "b.json", [row], {"cpu": "x"})
+    document = json.loads(path.read_text())
+    assert document["machine"] == {"cpu": "x"} and document["rows"][0]["rule"] == "sgd"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.json"]
