@@ -1,10 +1,16 @@
 """optbench: update rules for training neural networks, verified and measured.
 
-    import optbench
-    optbench.rule_names()
-    opt = optbench.optimizer("adam", backend="cpu", learning_rate=1e-3)
-    state = opt.init(x)
-    opt.update(x, dx, state)
+    >>> import numpy as np
+    >>> import optbench
+    >>> optbench.rule_names()[:3]
+    ['adagrad', 'adam', 'nesterov']
+    >>> x = np.ones(3, np.float32)
+    >>> opt = optbench.optimizer("sgd_momentum", backend="cpu", learning_rate=0.5, momentum=0.9)
+    >>> state = opt.init(x)                       # {"velocity": zeros like x, "t": 0}
+    >>> opt.update(x, np.ones(3, np.float32), state)
+    >>> opt.update(x, np.ones(3, np.float32), state)
+    >>> x, state["velocity"], state["t"]          # v = -0.5, then 0.9 v - 0.5 = -0.95
+    (array([-0.45, -0.45, -0.45], dtype=float32), array([-0.95, -0.95, -0.95], dtype=float32), 2)
 
 The packages, from the bottom up (an arrow never points up):
 

@@ -5,9 +5,12 @@
 Kept beside training, updated after every step; evaluating with x_test instead of x
 smooths out the noise of the last steps.
 
-    average = parameter_average(backend="cpu", decay=0.995)
-    x_test = average.init(x)          # a copy of x
-    average.update(x_test, x)         # in place on x_test
+    >>> import numpy as np
+    >>> average = parameter_average(backend="cpu", decay=0.995)
+    >>> x_test = average.init(np.zeros(2))          # a copy of x
+    >>> average.update(x_test, np.ones(2))          # in place on x_test
+    >>> x_test
+    array([0.005, 0.005])
 """
 
 from optbench.kernels import get_backend

@@ -10,10 +10,9 @@ Every check runs before anything is written: on an error, x and state are exactl
 as they were.
 """
 
-import numbers
-
 import numpy as np
 
+from optbench import checks
 from optbench.kernels import get_backend
 from optbench.optim.registry import get_rule, reference
 from optbench.optim.schedules import as_schedule
@@ -88,11 +87,9 @@ class Optimizer:
             check_array(label, state[name])
             _same_layout(label, state[name], x)
         t = state["t"]
-        if type(t) is int and t >= 0:
+        if type(t) is int and t >= 0:  # the common case, without the general check's cost
             return t
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
-            raise ValueError(f"state['t'] must be a whole number >= 0, got {t!r}")
-        return int(t)
+        return checks.whole_number("state['t']", t, low=0)
 
 
 def _same_layout(label, a, x):

@@ -55,6 +55,45 @@ def describe(hyperparameters):
                      for k, v in hyperparameters.items())
 
 
+def problem_description(problem):
+    """What a problem is, in words, from its name and options:
+    get_problem("quadratic", n=100, condition=1e3) -> "quadratic bowl (condition 1000, rotated, so no
+    coordinate is a principal axis)"."""
+    if problem.name == "quadratic":
+        options = problem.options
+        axes = ("rotated, so no coordinate is a principal axis" if options.get("rotate")
+                else "not rotated: its principal axes are the coordinate axes")
+        return f"quadratic bowl (condition {options['condition']:g}, {axes})"
+    return {
+        "rosenbrock": "Rosenbrock's curved valley",
+        "softmax": "softmax regression on digits (convex)",
+        "two_layer": "two-layer net on digits (non-convex)",
+    }.get(problem.name, problem.name)
+
+
+def closed(tol):
+    """The share of the start gap closed at the target f − f* <= tol (f0 − f*): 1e-3 -> "99.9%"."""
+    return f"{100 * (1 - tol):.10g}%"
+
+
+def times(count, verb):
+    """times(0, "crosses it") -> "never crosses it"; 1 -> "crosses it once"; 3 -> "crosses it 3 times"."""
+    if count == 0:
+        return f"never {verb}"
+    return f"{verb} once" if count == 1 else f"{verb} {count} times"
+
+
+def listing(words):
+    """["a", "b", "c"] -> "a, b and c"."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def compared(a, b, smaller, larger, same):
+    """The word that states how a compares with b: `smaller`, `larger` or `same`."""
+    return smaller if a < b else larger if a > b else same
+
+
 def problem_label(problem):
     """get_problem("quadratic", n=100, condition=1e3) -> "quadratic (n=100, condition=1000, rotate=True)"."""
     options = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"

@@ -36,3 +36,13 @@ def test_unknown_problem(capsys):
     assert main(["gradcheck", "beale"]) == 2
     err = capsys.readouterr().err
     assert "unknown problem 'beale'" in err and "quadratic" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-1e-5", "nan"])
+def test_a_bad_step_is_refused_before_anything_is_computed(value, capsys, recwarn):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["gradcheck", "quadratic", "--h", value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("optbench gradcheck: error: argument --h") and err.count("\n") == 1
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -146,7 +146,7 @@ def _bad_updates():
         ("read-only state", lambda x, dx, s: (x, dx, {**s, "m": _read_only(s["m"])}), ValueError, "read-only"),
         ("missing state key", lambda x, dx, s: (x, dx, {"m": s["m"], "t": s["t"]}), ValueError, "keeps"),
         ("negative t", lambda x, dx, s: (x, dx, {**s, "t": -1}), ValueError, "state['t']"),
-        ("float t", lambda x, dx, s: (x, dx, {**s, "t": 1.5}), ValueError, "state['t']"),
+        ("float t", lambda x, dx, s: (x, dx, {**s, "t": 1.5}), TypeError, "state['t']"),
         ("state not a dict", lambda x, dx, s: (x, dx, [s["m"], s["v"]]), TypeError, "dict"),
     ]
 

@@ -23,10 +23,7 @@ def scalars(learning_rate, t, epsilon):
     return (learning_rate, epsilon)
 
 
-rule = Rule(
-    "adagrad",
-    step,
-    scalars,
-    state=("cache",),
-    hyperparameters={"learning_rate": step_size(1e-2), "epsilon": smoothing_term(1e-7)},
-)
+rule = Rule("adagrad", step, scalars, state=("cache",), hyperparameters={
+    "learning_rate": step_size(1e-2),
+    "epsilon": smoothing_term(1e-7),
+})

@@ -36,16 +36,10 @@ def scalars(learning_rate, t, beta1, beta2, epsilon, bias_correction):
     return (learning_rate, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, correction1, correction2)
 
 
-rule = Rule(
-    "adam",
-    step,
-    scalars,
-    state=("m", "v"),
-    hyperparameters={
-        "learning_rate": step_size(1e-3),
-        "beta1": decay_factor(0.9),
-        "beta2": decay_factor(0.999),
-        "epsilon": smoothing_term(1e-7),
-        "bias_correction": flag(True),
-    },
-)
+rule = Rule("adam", step, scalars, state=("m", "v"), hyperparameters={
+    "learning_rate": step_size(1e-3),
+    "beta1": decay_factor(0.9),
+    "beta2": decay_factor(0.999),
+    "epsilon": smoothing_term(1e-7),
+    "bias_correction": flag(True),
+})

@@ -29,10 +29,7 @@ def scalars(learning_rate, t, momentum):
     return (learning_rate, momentum, 1 + momentum)
 
 
-rule = Rule(
-    "nesterov",
-    step,
-    scalars,
-    state=("velocity",),
-    hyperparameters={"learning_rate": step_size(1e-2), "momentum": decay_factor(0.9)},
-)
+rule = Rule("nesterov", step, scalars, state=("velocity",), hyperparameters={
+    "learning_rate": step_size(1e-2),
+    "momentum": decay_factor(0.9),
+})

@@ -22,14 +22,8 @@ def scalars(learning_rate, t, decay_rate, epsilon):
     return (learning_rate, decay_rate, 1 - decay_rate, epsilon)
 
 
-rule = Rule(
-    "rmsprop",
-    step,
-    scalars,
-    state=("cache",),
-    hyperparameters={
-        "learning_rate": step_size(1e-2),
-        "decay_rate": decay_factor(0.99),
-        "epsilon": smoothing_term(1e-7),
-    },
-)
+rule = Rule("rmsprop", step, scalars, state=("cache",), hyperparameters={
+    "learning_rate": step_size(1e-2),
+    "decay_rate": decay_factor(0.99),
+    "epsilon": smoothing_term(1e-7),
+})

@@ -20,10 +20,7 @@ def scalars(learning_rate, t, momentum):
     return (learning_rate, momentum)
 
 
-rule = Rule(
-    "sgd_momentum",
-    step,
-    scalars,
-    state=("velocity",),
-    hyperparameters={"learning_rate": step_size(1e-2), "momentum": decay_factor(0.9)},
-)
+rule = Rule("sgd_momentum", step, scalars, state=("velocity",), hyperparameters={
+    "learning_rate": step_size(1e-2),
+    "momentum": decay_factor(0.9),
+})
