@@ -33,7 +33,7 @@ from optbench.perf.threads import make_tbb_loadable
 # Before any parallel kernel runs, so that Numba can pick its TBB threading layer.
 make_tbb_loadable()
 
-from optbench.optim import parameter_average, optimizer, rule_names, schedule  # noqa: E402
+from optbench.optim import optimizer, parameter_average, rule_names, schedule  # noqa: E402
 from optbench.solvers import lbfgs  # noqa: E402
 from optbench.training import run  # noqa: E402
 

@@ -10,7 +10,11 @@ import json
 import sys
 
 from optbench.cli.arguments import fail, non_negative_int, positive_int
-from optbench.training.evaluation import DEFAULTS, compare_evaluation_tricks, format_comparison
+from optbench.training.evaluation import (
+    DEFAULTS,
+    compare_evaluation_tricks,
+    format_comparison,
+)
 
 
 def add_arguments(parser):

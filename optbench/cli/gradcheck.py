@@ -27,7 +27,13 @@ Following the lecture's advice for gradient checks:
 
 import numpy as np
 
-from optbench.cli.arguments import assignment, fail, non_negative_int, positive_float, positive_int
+from optbench.cli.arguments import (
+    assignment,
+    fail,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from optbench.problems import get_problem, problem_names
 from optbench.verification.gradient import gradient_check, noise_floor, rounding_noise
 

@@ -14,11 +14,19 @@ import json
 import sys
 
 from optbench import config
-from optbench.cli.arguments import assignment, fail, non_negative_float, non_negative_int, positive_float, positive_int
+from optbench.cli.arguments import (
+    assignment,
+    fail,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from optbench.optim import get_rule, rule_names, schedule
 from optbench.optim.schedules import KINDS
 from optbench.problems import get_problem, problem_names
-from optbench.training.runner import HOST_BACKENDS, run as train
+from optbench.training.runner import HOST_BACKENDS
+from optbench.training.runner import run as train
 
 
 def add_arguments(parser):

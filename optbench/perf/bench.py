@@ -22,8 +22,8 @@ from optbench.files import atomic_write
 from optbench.kernels import cpu, get_backend, unavailable
 from optbench.optim import get_rule, optimizer, parameter_average, rule_names
 from optbench.optim.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
-from optbench.perf.peers import IMPLEMENTATIONS, torch_call
 from optbench.perf.bound import bound_of, bytes_per_parameter
+from optbench.perf.peers import IMPLEMENTATIONS, torch_call
 from optbench.perf.timing import race
 
 AVERAGE = "average"

@@ -4,9 +4,10 @@ x0(seed=0) at tight tolerance (gtol=1e-12, ftol=1e-15), within the problem's
 L-BFGS-B creeping, so it gets a budget instead).
 
 Computed once and cached in memory and on disk, as one small JSON file per problem in
-`config.cache_dir()` (in memory only when OPTBENCH_CACHE_DIR is ""). The cache key is a hash of the problem's name and options, the scipy
-version, and the loss and gradient at x0, so that a change to the data, the formula or
-the start point computes f* afresh instead of reading a stale value.
+`config.cache_dir()` (in memory only when OPTBENCH_CACHE_DIR is ""). The cache key is a
+hash of the problem's name and options, the scipy version, and the loss and gradient at
+x0, so that a change to the data, the formula or the start point computes f* afresh
+instead of reading a stale value.
 """
 
 import hashlib

@@ -17,7 +17,12 @@ A, so each direction starts equally far from the minimum whatever the seed.
 
 import numpy as np
 
-from optbench.problems.problem import Problem, integer_option, real_option, seed_generator
+from optbench.problems.problem import (
+    Problem,
+    integer_option,
+    real_option,
+    seed_generator,
+)
 
 _ROTATION_SEED = 0
 _MAX_ROTATED_N = 4096

@@ -23,8 +23,14 @@ class Progress:
         if rich and not quiet:
             try:
                 from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress
-                from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    SpinnerColumn,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+                from rich.progress import Progress as RichProgress
             except ImportError:
                 pass
             else:

@@ -10,6 +10,8 @@ momentum, which is the lecture's 0.9.
 
 from dataclasses import dataclass
 
+from optbench import config
+
 MOMENTUM = 0.9  # for sgd_momentum and nesterov everywhere in the report
 SEARCH_SEED = 0  # the learning rates tried by the random search
 SEARCH_LOG10_RANGE = (-5.0, 1.0)  # learning rates 10**U(-5, 1)
@@ -26,7 +28,7 @@ CONVERGENCE_PROBLEMS = {
 }
 
 # Trajectories on the 2-D problems: a start point, a view, and per-rule settings chosen by
-# hand near each rule's best stable learning rate, so that its character shows.
+# hand, so that each rule's character shows (the section measures what each path does).
 TRAJECTORIES = {
     "quadratic": {
         "options": {"n": 2, "condition": 100.0},
@@ -103,60 +105,45 @@ MINIBATCH_ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
 @dataclass(frozen=True)
 class Budget:
-    """How much work each section does; `QUICK` and `FULL` below."""
+    """How much work each section does: `QUICK` or `FULL`, from `BUDGETS` below."""
 
     name: str
-    convergence_steps: dict  # problem -> updates per run
-    search_samples: int  # learning rates tried per rule per problem
-    trajectory_steps: dict  # 2-D problem -> updates
+    convergence_steps: dict
+    search_samples: int
+    trajectory_steps: dict
     schedule_epochs: int
     babysitting_epochs: int
     evaluation_seeds: int
     evaluation_epochs: int
-    evaluation_options: dict  # more options of compare_evaluation_tricks
+    evaluation_options: dict
     verification_steps: int
     lbfgs_maxiter: int
-    minibatch_evaluations: int  # gradient evaluations of the mini-batch L-BFGS comparison
+    minibatch_evaluations: int
     throughput_sizes: tuple
     throughput_dtypes: tuple
     throughput_rounds: int
-    throughput_min_time: float  # seconds per timing sample
+    throughput_min_time: float
 
 
-QUICK = Budget(
-    name="quick",
-    convergence_steps={"quadratic": 300, "rosenbrock": 1000, "softmax": 100, "two_layer": 60},
-    search_samples=4,
-    trajectory_steps={"quadratic": 60, "rosenbrock": 1000},
-    schedule_epochs=5,
-    babysitting_epochs=3,
-    evaluation_seeds=2,
-    evaluation_epochs=3,
-    evaluation_options={"num_models": 3},
-    verification_steps=20,
-    lbfgs_maxiter=200,
-    minibatch_evaluations=60,
-    throughput_sizes=(10**5,),
-    throughput_dtypes=("float32",),
-    throughput_rounds=2,
-    throughput_min_time=0.005,
-)
-
-FULL = Budget(
-    name="full",
-    convergence_steps={"quadratic": 2000, "rosenbrock": 5000, "softmax": 500, "two_layer": 300},
-    search_samples=10,
-    trajectory_steps={"quadratic": 100, "rosenbrock": 3000},
-    schedule_epochs=15,
-    babysitting_epochs=10,
-    evaluation_seeds=4,
-    evaluation_epochs=20,
-    evaluation_options={},
-    verification_steps=100,
-    lbfgs_maxiter=15000,
-    minibatch_evaluations=300,
-    throughput_sizes=(10**4, 10**6),
-    throughput_dtypes=("float32", "float64"),
-    throughput_rounds=3,
-    throughput_min_time=0.02,
-)
+# Every budget setting as (quick, full), side by side.
+BUDGETS = {
+    # problem -> updates per convergence run
+    "convergence_steps": ({"quadratic": 300, "rosenbrock": 1000, "softmax": 100, "two_layer": 60},
+                          {"quadratic": 2000, "rosenbrock": 5000, "softmax": 500, "two_layer": 300}),
+    "search_samples": (4, 10),  # learning rates tried per rule per problem
+    "trajectory_steps": ({"quadratic": 60, "rosenbrock": 1000}, {"quadratic": 100, "rosenbrock": 3000}),
+    "schedule_epochs": (5, 15),
+    "babysitting_epochs": (3, 10),
+    "evaluation_seeds": (2, 4),
+    "evaluation_epochs": (3, 20),
+    "evaluation_options": ({"num_models": 3}, {}),  # more options of compare_evaluation_tricks
+    "verification_steps": (20, 100),
+    "lbfgs_maxiter": (200, 15000),
+    "minibatch_evaluations": (60, 300),  # gradient evaluations of mini-batch L-BFGS and Adam
+    "throughput_sizes": ((10**5,), (10**4, 10**6)),
+    "throughput_dtypes": (config.DTYPES[:1], config.DTYPES),
+    "throughput_rounds": (2, 3),
+    "throughput_min_time": (0.005, 0.02),  # seconds per timing sample at least
+}
+QUICK = Budget("quick", **{setting: quick for setting, (quick, _) in BUDGETS.items()})
+FULL = Budget("full", **{setting: full for setting, (_, full) in BUDGETS.items()})

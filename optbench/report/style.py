@@ -76,11 +76,14 @@ def closed(tol):
     return f"{100 * (1 - tol):.10g}%"
 
 
+def how_often(count):
+    """0 -> "never", 1 -> "once", 2 -> "twice", 3 -> "3 times"."""
+    return {0: "never", 1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
 def times(count, verb):
     """times(0, "crosses it") -> "never crosses it"; 1 -> "crosses it once"; 3 -> "crosses it 3 times"."""
-    if count == 0:
-        return f"never {verb}"
-    return f"{verb} once" if count == 1 else f"{verb} {count} times"
+    return f"never {verb}" if count == 0 else f"{verb} {how_often(count)}"
 
 
 def listing(words):

@@ -42,7 +42,14 @@ import numpy as np
 from optbench import checks, config
 from optbench.optim import optimizer, parameter_average
 from optbench.problems import get_problem, problem_names
-from optbench.training.babysitting import GROWTH_LIMIT, TOO_HIGH, diagnose, epoch_line, exploded, step_line
+from optbench.training.babysitting import (
+    GROWTH_LIMIT,
+    TOO_HIGH,
+    diagnose,
+    epoch_line,
+    exploded,
+    step_line,
+)
 
 HOST_BACKENDS = ("reference", "cpu")
 PROBLEM_ATTRIBUTES = ("name", "n", "x0", "loss_and_gradient", "f_star")

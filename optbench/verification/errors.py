@@ -7,11 +7,11 @@ Error, normwise, in float64:
 
 Tolerance, derived rather than tuned. Each element's update is a chain of correctly
 rounded operations, at most ROUNDINGS_PER_STEP of them in any rule here (Adam has 14;
-the tests count them in every registered rule's step). Two implementations can part only where they round differently (a fused multiply-add,
-another evaluation order), by at most one rounding, half an ulp, per operation, i.e. at
-most ROUNDINGS_PER_STEP / 2 ulps of the values involved per step. In verification the
-gradient does not depend on x, so deviations add up over the steps instead of feeding
-back:
+the tests count them in every registered rule's step). Two implementations can part only
+where they round differently (a fused multiply-add, another evaluation order), by at
+most one rounding, half an ulp, per operation, i.e. at most ROUNDINGS_PER_STEP / 2 ulps
+of the values involved per step. In verification the gradient does not depend on x, so
+deviations add up over the steps instead of feeding back:
 
     tolerance(N steps) = ROUNDINGS_PER_STEP / 2 * N  ulps.
 

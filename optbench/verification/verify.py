@@ -19,6 +19,9 @@ from optbench.optim import get_rule, optimizer, parameter_average, rule_names
 from optbench.optim.averaging import DECAY
 from optbench.verification.errors import in_ulps, normwise_error, tolerance_ulps
 
+GRADIENT_DECADES = (-4, 1)  # gradient scales 10**U(-4, 1): five decades
+
+
 @dataclasses.dataclass
 class Verdict:
     rule: str
@@ -39,8 +42,8 @@ class Verdict:
 
 
 def gradient_scales(rng, shape):
-    """Per-element gradient magnitudes 10**U(-4, 1), spanning five decades."""
-    return 10.0 ** rng.uniform(-4, 1, shape)
+    """Per-element gradient magnitudes 10**U(*GRADIENT_DECADES)."""
+    return 10.0 ** rng.uniform(*GRADIENT_DECADES, shape)
 
 
 def random_gradient(rng, scales, dtype):

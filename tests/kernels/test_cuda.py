@@ -21,11 +21,12 @@ if REASON:
     pytest.skip(REASON, allow_module_level=True)
 
 from numba import cuda  # noqa: E402
+from strategies import hyperparameters, shapes  # noqa: E402
+
 from optbench import config  # noqa: E402
 from optbench.kernels import cuda as backend  # noqa: E402
 from optbench.verification.variants import every_variant, variant  # noqa: E402
 from optbench.verification.verify import verify, verify_all, verify_average  # noqa: E402
-from strategies import hyperparameters, shapes  # noqa: E402
 
 STEPS = 10
 SIZE = backend.VERIFY_SIZE

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from optbench.reference.rules.adam import adam as reference_adam
 
 import optbench
-from optbench.reference.rules.adam import adam as reference_adam
 
 BACKENDS = ["reference", "cpu"]
 

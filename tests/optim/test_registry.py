@@ -4,10 +4,10 @@ import dataclasses
 import sys
 
 import numpy as np
+import plugin
 import pytest
 
 import optbench
-import plugin
 from optbench.optim import registry
 from optbench.verification.verify import verify
 

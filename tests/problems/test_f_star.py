@@ -5,7 +5,6 @@ import json
 import pytest
 import scipy.optimize
 
-from optbench import config
 from optbench.problems import get_problem, optimum
 
 

@@ -7,12 +7,32 @@ quick; `--quick` and the full run only change the budget.
 import dataclasses
 import os
 import re
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from optbench.cli import main
-from optbench.report import SECTIONS, ReportError, document, write_report
+from optbench.problems import get_problem
+from optbench.problems.optimum import TIGHT_LBFGSB
+from optbench.report import (
+    SECTIONS,
+    ReportError,
+    document,
+    paths,
+    settings,
+    style,
+    write_report,
+)
 from optbench.report.progress import Progress
+from optbench.report.sections import (
+    convergence,
+    evaluation,
+    lbfgs,
+    schedules,
+    throughput,
+    trajectories,
+)
 from optbench.report.settings import QUICK
 
 TINY = dataclasses.replace(
@@ -151,20 +171,6 @@ def test_unknown_option_and_section_are_errors(capsys):
     assert "invalid choice: 'everything'" in capsys.readouterr().err
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    target = tmp_path / "report.md"
-    target.write_text("the previous report")
-
-    def full_disk(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", full_disk)
-    with pytest.raises(OSError):
-        document.atomic_write(target, b"half a report")
-    assert target.read_text() == "the previous report"
-    assert leftovers(tmp_path) == []
-
-
 def test_a_figure_without_labels_is_refused():
     import matplotlib.pyplot as plt
 
@@ -202,3 +208,177 @@ def test_a_failing_verification_row_fails_the_section_and_keeps_the_matrix(tmp_p
     assert section.name == "verification" and "adam/cpu/float32" in section.error
     text = (tmp_path / "report.md").read_text()
     assert "| adam | cpu | float32 |" in text and "**FAIL**" in text
+
+
+# -- Captions state what the data say -----------------------------------------------------
+#
+# Each caption function is fed fabricated paths or records in which the usual outcome is
+# reversed; the caption must follow the numbers, not the lecture.
+
+
+def bowl():
+    return get_problem("quadratic", **settings.TRAJECTORIES["quadratic"]["options"])
+
+
+def arrive(start, end, arrival, steps):
+    """Straight from start to end in `arrival` steps, then staying there: steps + 1 points."""
+    line = np.linspace(start, end, arrival + 1)
+    return np.vstack([line, np.repeat(line[-1:], steps - arrival, axis=0)])
+
+
+def zigzag(start, steps, every):
+    """Along x₁ from start, x₂ flipping sign every `every` steps at full height: never settles."""
+    k = np.arange(steps + 1)
+    return np.column_stack([start[0] * (1 - 0.5 * k / steps), start[1] * (-1.0) ** (k // every)])
+
+
+def test_sgd_vs_momentum_caption_follows_reversed_paths():
+    start = settings.TRAJECTORIES["quadratic"]["x0"]
+    paths = {
+        "sgd": arrive(start, (0.0, 0.0), 5, 80),  # straight to the minimum, at step 5
+        "sgd_momentum": zigzag(start, 80, 2),  # 40 crossings, never near the minimum
+        "nesterov": zigzag(start, 80, 1),  # 80 crossings
+    }
+    text = trajectories.sgd_vs_momentum_caption(bowl(), paths, 0.5, 0.9, tol=1e-3)
+
+    assert "First to close 99.9% of the gap: SGD (step 5); SGD+momentum and Nesterov do not within 80 steps." in text
+    assert "SGD is first on the valley floor at step 5; it never crosses the floor" in text
+    assert "SGD+momentum is not on the valley floor within 80 steps; it crosses the floor 40 times" in text
+    assert "Nesterov crosses the floor more times" in text
+    assert "Nesterov crosses the floor more times than SGD+momentum (80 against 40)" in text
+    assert "damps" not in text and "sooner" not in text
+
+
+def test_trajectory_measures_count_swings_and_winding():
+    problem = bowl()
+    stats = paths.measure(problem, zigzag((-1.0, 0.7), 10, 1), tol=1e-3, swing=1e-3)
+    assert stats.crossings == 10 and stats.overshoots == 0 and stats.steps_to_target is None
+    assert stats.winding > 5
+    straight = paths.measure(problem, arrive((-1.0, 0.7), (0.0, 0.0), 4, 10))
+    assert straight.winding == pytest.approx(1.0) and straight.distance == 0.0 and straight.steps_to_target == 4
+    # jitter below the swing threshold is not a crossing
+    tiny = np.array([[-1.0, 0.7], [-1.0, 1e-9], [-1.0, -1e-9], [-1.0, 1e-9]])
+    assert paths.measure(problem, tiny, swing=1e-3).crossings == 0
+
+
+def test_grid_caption_follows_reversed_paths_on_rosenbrock():
+    problem = get_problem("rosenbrock", n=2)
+    start = (-1.2, 1.0)
+    paths = {rule: arrive(start, (-1.0, 1.0), 50, 50) for rule in style.rules()}
+    paths["sgd"] = arrive(start, (1.0, 1.0), 10, 50)  # plain SGD straight to the minimum
+    paths["adam"] = arrive(start, (-1.2, -1.0), 50, 50)  # Adam moves away from the valley floor
+    paths["rmsprop"] = np.vstack([arrive(start, (-1.0, 1.0), 3, 3), [[np.inf, np.nan]]])
+    text = trajectories.grid_caption(problem, paths, tol=1e-3)
+
+    assert "RMSProp leaves the finite numbers." in text
+    assert "First to close 99.9% of the gap: SGD (step 10);" in text
+    assert "Closest to the minimum (1, 1) at the end: SGD (distance 0.0e+00, f − f* = 0.0e+00); farthest: Adam" in text
+    assert "Adam does not." in text  # never on the valley floor
+    assert "Every rule" not in text
+
+
+def test_trajectory_labels_come_from_the_problem():
+    import matplotlib.pyplot as plt
+
+    problem = get_problem("quadratic", n=2, condition=25.0)
+    fig, ax = plt.subplots()
+    trajectories.axis_labels(ax, problem)
+    assert ax.get_xlabel() == "x₁, shallow direction (curvature 0.04)"
+    assert ax.get_ylabel() == "x₂, steep direction (curvature 1)"
+    plt.close(fig)
+    assert trajectories.problem_title(problem) == "the 2-D quadratic (condition 25)"
+    assert list(paths.minimizer(get_problem("rosenbrock", n=2))) == [1.0, 1.0]
+
+
+def fake_record(losses, f_final, steps_to_target, diverged=False, tol=1e-3):
+    steps = len(losses)
+    return SimpleNamespace(loss=np.array(losses, dtype=float), steps=steps, f_final=f_final,
+                           seconds=np.arange(1, steps + 1) * 1e-6, diverged=diverged,
+                           steps_to_target=steps_to_target, settings={"tol": tol})
+
+
+def fake_trace(values):
+    trace = convergence.Trace(None)
+    trace.values, trace.seconds = list(values), [1e-6 * (i + 1) for i in range(len(values))]
+    return trace
+
+
+def test_convergence_caption_and_table_follow_the_records():
+    problem = get_problem("quadratic", n=10, condition=50.0, rotate=False)
+    runs = {
+        "sgd": (0.1, fake_record([1.0, 0.5, 1e-4, 1e-6], 1e-8, 2)),
+        "adam": (0.01, fake_record([1.0, 0.9, 0.8, 0.7], 0.6, None)),
+        "sgd_momentum": (1.0, fake_record([1.0, 50.0], np.inf, None, diverged=True)),
+    }
+    references = {convergence.LBFGS: fake_trace([1.0, 2.0, 0.5, 5e-4, 3.0])}
+    text = convergence.caption(problem, 4, runs, references, 0.0, 1e-3)
+
+    assert text.startswith("Quadratic bowl (condition 50, not rotated: its principal axes are the coordinate axes)")
+    assert "after 4 steps SGD is lowest (f − f* = 1.0e-08) and Adam highest (6.0e-01); SGD+momentum exploded" in text
+    assert "first to close 99.9% of the gap: SGD (2 steps), not within the budget: Adam and SGD+momentum" in text
+    assert "L-BFGS closes 99.9% of the gap in 4 function evaluations." in text
+
+    # steps to target are the record's, not recomputed from the losses
+    runs["sgd"][1].steps_to_target = 3
+    rows = convergence.table_rows(problem, runs, references, 0.0, 1e-3)
+    assert [row[4] for row in rows] == ["3", "-", "-", "4"]
+    with pytest.raises(ValueError, match="tol"):
+        convergence.table_rows(problem, runs, references, 0.0, 1e-2)
+
+
+def test_trace_steps_to_target():
+    trace = fake_trace([10.0, 20.0, 0.02, 0.009])
+    assert trace.steps_to_target(0.0, 1e-3) == 4
+    assert trace.steps_to_target(0.0, 1e-4) is None
+    assert fake_trace([]).steps_to_target(0.0, 1e-3) is None
+
+
+def test_reference_runs_use_the_tolerances_of_f_star(monkeypatch):
+    import scipy.optimize
+
+    import optbench.solvers
+
+    seen = {}
+    monkeypatch.setattr(scipy.optimize, "minimize", lambda *a, **k: seen.setdefault("scipy", k["options"]))
+    monkeypatch.setattr(optbench.solvers, "lbfgs", lambda *a, **k: seen.setdefault("ours", k))
+    convergence.reference_runs(get_problem("rosenbrock", n=2), 7)
+    assert seen["scipy"] == TIGHT_LBFGSB | {"maxfun": 7, "maxiter": 7}
+    assert (seen["ours"]["m"], seen["ours"]["gtol"], seen["ours"]["ftol"]) == (
+        TIGHT_LBFGSB["maxcor"], TIGHT_LBFGSB["gtol"], TIGHT_LBFGSB["ftol"])
+
+
+def schedule_record(costs, diverged=False):
+    return SimpleNamespace(f0=costs[0], epochs=[{"cost": c} for c in costs[1:]], final_gap=costs[-1],
+                           diverged=diverged)
+
+
+def test_schedules_caption_follows_reversed_runs():
+    records = {
+        schedules.HIGH: schedule_record([2.0, 0.5, 0.3, 0.1]),  # the high constant rate never bounces
+        schedules.LOW: schedule_record([2.0, 0.4, 0.35, 0.3]),
+        "step": schedule_record([2.0, 0.6, 0.7, 0.4]),
+        "exponential": schedule_record([2.0, 0.6, 0.8, 0.9]),
+    }
+    text = schedules.caption(records, 0.0)
+    assert "the high constant rate is at f − f* = 5.0e-01, above the low one at 4.0e-01" in text
+    assert (f"rises from one epoch to the next twice for exponential, once for step and never for "
+            f"{schedules.HIGH} and {schedules.LOW}") in text
+    assert f"At the end {schedules.HIGH} is lowest" in text
+    assert "The best decaying schedule, step, ends no lower than either constant rate." in text
+
+
+def test_other_captions_follow_reversed_outcomes():
+    text = lbfgs.minibatch_caption(60, 32, noisy=1e-3, full=0.1, adam=0.2)
+    assert "no higher than either" in text and "as the lecture warns" not in text
+    assert "ends above both" in lbfgs.minibatch_caption(60, 32, noisy=0.3, full=1e-13, adam=0.2)
+
+    names = evaluation.labels({"decay": 0.99, "num_checkpoints": 2, "num_models": 4})
+    assert "decay 0.99" in names["running_average"]
+    means = {"single": 97.0, "running_average": 96.5, "checkpoint_average": 96.0, "ensemble": 96.9}
+    text = evaluation.caption(means, names)
+    assert "no trick beats the single model" in text and "gains most" not in text
+
+    rows = [SimpleNamespace(n=n, bound_fraction=f) for n, f in ((1000, 0.9), (10**6, 0.5))]
+    assert "fixed cost" not in throughput.fraction_caption(rows)
+    rows = [SimpleNamespace(n=n, bound_fraction=f) for n, f in ((1000, 0.3), (10**6, 0.9))]
+    assert "fixed cost" in throughput.fraction_caption(rows)

@@ -5,8 +5,14 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from optbench.solvers.lbfgs import FTOL, _History, compare_with_scipy, lbfgs, two_loop_recursion
 from optbench.problems import get_problem
+from optbench.solvers.lbfgs import (
+    FTOL,
+    _History,
+    compare_with_scipy,
+    lbfgs,
+    two_loop_recursion,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ well to mini-batch setting")."""
 import numpy as np
 import pytest
 
-from optbench.solvers.minibatch import minibatch_lbfgs
 from optbench.problems import get_problem
+from optbench.solvers.minibatch import minibatch_lbfgs
 
 BATCH, STEPS = 32, 200
 

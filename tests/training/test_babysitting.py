@@ -5,8 +5,8 @@ import math
 import pytest
 
 import optbench
-from optbench.training.babysitting import diagnose, epoch_line
 from optbench.problems import get_problem
+from optbench.training.babysitting import diagnose, epoch_line
 
 LN10 = math.log(10)
 

@@ -6,7 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from optbench.training.evaluation import TRICKS, compare_evaluation_tricks, evaluation_tricks, format_comparison
+from optbench.training.evaluation import (
+    TRICKS,
+    compare_evaluation_tricks,
+    evaluation_tricks,
+    format_comparison,
+)
 
 SHORT = {"epochs": 2, "batch_size": 100}
 

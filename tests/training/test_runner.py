@@ -11,23 +11,14 @@ from optbench.problems import get_problem
 
 # A learning rate that reaches f - f* <= 1e-3 (f0 - f*) on the default 2-D bowl
 # (curvatures 1/100 and 1) well within 1000 updates.
-SENSIBLE = {
-    "sgd": 1.0,
-    "sgd_momentum": 0.3,
-    "nesterov": 0.3,
-    "adagrad": 0.5,
-    "rmsprop": 0.01,
-    "adam": 0.1,
-}
+RATES = (1e-3, 1e-2, 0.1, 0.3, 1.0)  # a coarse log grid, as the lecture searches
 
 
-def test_every_rule_has_a_sensible_learning_rate_here():
-    assert sorted(SENSIBLE) == optbench.rule_names()
-
-
-@pytest.mark.parametrize("rule", sorted(SENSIBLE))
+@pytest.mark.parametrize("rule", optbench.rule_names())
 def test_each_rule_reaches_the_target_on_the_quadratic(rule):
-    record = optbench.run(rule, "quadratic", steps=1000, learning_rate=SENSIBLE[rule])
+    """At the best rate of a coarse grid (no per-rule table: a new rule is tested as it is)."""
+    records = [optbench.run(rule, "quadratic", steps=1000, learning_rate=lr) for lr in RATES]
+    record = min(records, key=lambda r: r.final_gap if not r.diverged else float("inf"))
     assert record.steps_to_target is not None and record.steps_to_target < 1000
     assert record.seconds_to_target <= record.seconds[-1]
     assert not record.diverged

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from optbench.optim import get_rule, rule_names
-
-from optbench.verification.errors import ROUNDINGS_PER_STEP, in_ulps, normwise_error, tolerance_ulps
+from optbench.verification.errors import ROUNDINGS_PER_STEP, in_ulps, normwise_error
 
 
 def test_normwise_error_is_relative_to_the_largest_reference_value():

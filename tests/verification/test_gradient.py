@@ -4,8 +4,8 @@ and deliberately wrong gradients that it must reject."""
 import numpy as np
 import pytest
 
-from optbench.verification.gradient import DEFAULT_COUNT, gradient_check
 from optbench.problems import get_problem, problem_names
+from optbench.verification.gradient import DEFAULT_COUNT, gradient_check
 
 EPS = np.finfo(np.float64).eps
 PASS = 1e-6  # the largest relative error a correct float64 gradient may show

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import hyperparameters, shapes, values
 
 import optbench
 from optbench import config
 from optbench.optim import get_rule
 from optbench.optim.averaging import DECAY
 from optbench.verification.verify import verify, verify_all, verify_average
-from strategies import hyperparameters, shapes, values
 
 STEPS = 100
 

@@ -8,10 +8,10 @@ f* is passed as 0, a lower bound of the loss, since only the shape of the curves
 
 import numpy as np
 
-from optbench.training.babysitting import epoch_line
 from optbench.problems import get_problem
 from optbench.report import settings, style
 from optbench.training import run
+from optbench.training.babysitting import epoch_line
 
 TITLE = "Babysitting the two-layer net"
 
@@ -30,7 +30,7 @@ def build(section, budget, progress):
         records[label] = run(rule, problem, epochs=epochs, batch_size=batch, seed=0, f_star=0.0, learning_rate=lr)
     section.text(
         f"{style.name(rule)} on the two-layer net (digits, {problem.n} parameters), mini-batches of {batch}, "
-        f"{epochs} epochs, at three learning rates. After every epoch the full training cost and the train and "
+        f"{epochs} epochs, at {len(rates)} learning rates. After every epoch the full training cost and the train and "
         "validation accuracy are logged, as in the lecture's trainer; the runner stops a run whose loss explodes "
         "and diagnoses the learning rate from the start and end losses."
     )
@@ -64,10 +64,13 @@ def build(section, budget, progress):
     accuracy.set_xlabel("epoch")
     accuracy.set_ylabel("accuracy (%)")
     accuracy.set_ylim(0, 100)
-    accuracy.axhline(10, color="0.5", linewidth=0.8, linestyle=":")
-    accuracy.text(epochs, 11, "chance (10 classes)", fontsize=7, color="0.4", ha="right", va="bottom")
+    classes = len(np.unique(problem.labels("train")))
+    chance = 100 / classes
+    accuracy.axhline(chance, color="0.5", linewidth=0.8, linestyle=":")
+    accuracy.text(epochs, chance + 1, f"chance (1 in {classes} classes)", fontsize=7, color="0.4", ha="right",
+                  va="bottom")
     accuracy.legend(fontsize=7, ncol=2)
-    fig.suptitle(f"Babysitting {style.name(rule)} on the two-layer net: too low, good and too high learning rates")
+    fig.suptitle(f"Babysitting {style.name(rule)} on the two-layer net: {style.listing(rates)} learning rates")
     fig.tight_layout()
     section.figure(fig, "two-layer", "; ".join(
         f"{label} (lr {rates[label]:g}): {record.diagnosis.split(':')[0]}"

@@ -8,6 +8,10 @@ L-BFGS does. Learning rates come from a stratified random search: the range
 value is drawn uniformly in each; each rule runs with every value and keeps the one whose
 loss gap has the lowest geometric mean over the second half of the run (an exploding
 run scores +inf).
+
+Steps to target, f − f* <= settings.TARGET_TOL (f0 − f*): for a run, the record's
+`steps_to_target` (computed by `optbench.run` with that `tol`); for an L-BFGS reference,
+`Trace.steps_to_target`.
 """
 
 import math
@@ -17,9 +21,10 @@ import warnings
 import numpy as np
 import scipy.optimize
 
+from optbench.optim import get_rule
 from optbench.perf.threads import single_threaded_blas
 from optbench.problems import get_problem
-from optbench.optim import get_rule
+from optbench.problems.optimum import TIGHT_LBFGSB
 from optbench.report import settings, style
 from optbench.training import run
 
@@ -78,20 +83,31 @@ class Trace:
         values = np.minimum.accumulate(np.array(self.values))
         return np.arange(1, len(values) + 1), np.array(self.seconds), values
 
+    def steps_to_target(self, f_ref, tol):
+        """Fewest function evaluations after which the best f so far has f − f_ref <= tol
+        (f(x0) − f_ref), f(x0) being the first evaluation; None if never."""
+        if not self.values:
+            return None
+        evaluations, _, values = self.best_so_far()
+        reached = np.flatnonzero(values - f_ref <= tol * (self.values[0] - f_ref))
+        return int(evaluations[reached[0]]) if reached.size else None
+
 
 def reference_runs(problem, evaluations):
-    """{solver: Trace} for both L-BFGS implementations, capped at `evaluations`."""
+    """{solver: Trace} for both L-BFGS implementations at the tolerances of f*
+    (`optimum.TIGHT_LBFGSB`), capped at `evaluations`."""
     from optbench.solvers import lbfgs
 
     traces = {}
     scipy_trace = Trace(problem.loss_and_gradient)
     scipy.optimize.minimize(
         scipy_trace, problem.x0(0), jac=True, method="L-BFGS-B",
-        options={"maxcor": 10, "maxfun": evaluations, "maxiter": evaluations, "gtol": 1e-12, "ftol": 1e-15},
+        options=TIGHT_LBFGSB | {"maxfun": evaluations, "maxiter": evaluations},
     )
     traces[SCIPY] = scipy_trace
     ours = Trace(problem.loss_and_gradient)
-    lbfgs(ours, problem.x0(0), m=10, maxiter=evaluations, maxfun=evaluations, gtol=1e-12, ftol=1e-15)
+    lbfgs(ours, problem.x0(0), m=TIGHT_LBFGSB["maxcor"], maxiter=evaluations, maxfun=evaluations,
+          gtol=TIGHT_LBFGSB["gtol"], ftol=TIGHT_LBFGSB["ftol"])
     traces[LBFGS] = ours
     return traces
 
@@ -101,7 +117,8 @@ def search(rule, problem, steps, rates, bound, task):
     tried = []
     for lr in rates:
         task.advance(f"{problem.name}: {rule} lr {lr:.2g}")
-        record = run(rule, problem, steps=steps, f_star=bound, **hyperparameters(rule, lr))
+        record = run(rule, problem, steps=steps, f_star=bound, tol=settings.TARGET_TOL,
+                     **hyperparameters(rule, lr))
         tried.append((lr, score(record, bound), record))
     return tried
 
@@ -109,6 +126,7 @@ def search(rule, problem, steps, rates, bound, task):
 def build(section, budget, progress):
     rules = style.rules()
     rates = search_rates(budget.search_samples)
+    tol = settings.TARGET_TOL
     total = len(settings.CONVERGENCE_PROBLEMS) * (len(rules) * len(rates) + 1)
     task = progress.task(section.name, total)
     section.text(
@@ -143,44 +161,54 @@ def build(section, budget, progress):
             task.advance(f"{name}: L-BFGS")
             searches[name] = (steps, searched)
             section.figure(figure(problem, steps, runs, references, f_ref), name,
-                           caption(problem, runs, references, f_ref))
-            rows += table_rows(problem, runs, references, f_ref)
+                           caption(problem, steps, runs, references, f_ref, tol))
+            rows += table_rows(problem, runs, references, f_ref, tol)
     section.figure(search_figure(searches), "search",
                    "How sensitive each rule is to its learning rate: each point is one search run; the lowest "
                    "point of each curve is the rate used above, × marks a run that exploded.")
     section.table(
-        ("problem", "method", "learning rate", "final f − f*", "steps to 1e-3 of the gap", "µs per step"),
+        ("problem", "method", "learning rate", "final f − f*", f"steps to {style.closed(tol)} of the gap",
+         "µs per step"),
         rows,
-        caption="Steps to target: fewest updates (or function evaluations) after which "
-                "f − f* ≤ 1e-3 (f(x0) − f*); '-' if never within the budget. Time per step: gradient and "
+        caption=f"Steps to target: fewest updates (or function evaluations) after which "
+                f"f − f* ≤ {tol:g} (f(x0) − f*); '-' if never within the budget. Time per step: gradient and "
                 "update together.",
     )
     task.finish("done")
 
 
-INTRO = {
-    "quadratic": "Ill-conditioned bowl (condition 1000, rotated, so no coordinate is a principal axis)",
-    "rosenbrock": "Rosenbrock's curved valley",
-    "softmax": "Softmax regression on digits (convex)",
-    "two_layer": "Two-layer net on digits (non-convex)",
-}
-
-
-def caption(problem, runs, references, f_ref):
-    """One line saying who ends lowest, who is slowest, and how fast L-BFGS gets there."""
-    finals = {rule: curve(record)[2][-1] - f_ref for rule, (_, record) in runs.items()}
-    best, worst = min(finals, key=finals.get), max(finals, key=finals.get)
-    text = (f"{INTRO.get(problem.name, problem.name)}: after {len(curve(runs[best][1])[2]) - 1} steps "
-            f"{style.name(best)} is lowest (f − f* = {finals[best]:.1e}) and {style.name(worst)} highest "
-            f"({finals[worst]:.1e})")
+def caption(problem, steps, runs, references, f_ref, tol):
+    """Who ends lowest and highest, who reaches the target first (from the records'
+    `steps_to_target`), and how fast L-BFGS gets there; `runs` is {rule: (lr, record)}."""
+    check_tol(runs, tol)
+    description = style.problem_description(problem)
+    text = f"{description[:1].upper()}{description[1:]}: after {steps} steps "
+    exploded = [rule for rule, (_, record) in runs.items() if record.diverged]
+    finals = {rule: curve(record)[2][-1] - f_ref for rule, (_, record) in runs.items() if rule not in exploded}
+    if finals:
+        best, worst = min(finals, key=finals.get), max(finals, key=finals.get)
+        text += (f"{style.name(best)} is lowest (f − f* = {finals[best]:.1e}) and {style.name(worst)} highest "
+                 f"({finals[worst]:.1e})")
+    else:
+        text += "every rule has exploded"
+    if exploded and finals:
+        text += f"; {style.listing(style.name(r) for r in exploded)} exploded"
+    reached = {rule: record.steps_to_target for rule, (_, record) in runs.items() if record.steps_to_target is not None}
+    share = style.closed(tol)
+    if reached:
+        first = min(reached.values())
+        fastest = [style.name(rule) for rule, k in reached.items() if k == first]
+        text += f"; first to close {share} of the gap: {style.listing(fastest)} ({first} steps)"
+        missed = [style.name(rule) for rule in runs if rule not in reached]
+        if missed:
+            text += f", not within the budget: {style.listing(missed)}"
+    elif runs:
+        text += f"; no rule closes {share} of the gap within the budget"
     if LBFGS in references:
-        evaluations, _, values = references[LBFGS].best_so_far()
-        start = references[LBFGS].values[0] - f_ref
-        reached = np.flatnonzero(values - f_ref <= 1e-3 * start)
-        text += (f"; L-BFGS closes 99.9% of the gap in {evaluations[reached[0]]} function evaluations"
-                 if reached.size else "; L-BFGS does not close 99.9% of the gap within the budget")
-    text += "."
-    return text
+        evaluations = references[LBFGS].steps_to_target(f_ref, tol)
+        text += (f"; L-BFGS closes {share} of the gap in {evaluations} function evaluations"
+                 if evaluations is not None else f"; L-BFGS does not close {share} of the gap within the budget")
+    return text + "."
 
 
 def figure(problem, steps, runs, references, f_ref):
@@ -250,21 +278,25 @@ def search_figure(searches):
     return fig
 
 
-def table_rows(problem, runs, references, f_ref):
+def check_tol(runs, tol):
+    """The records' steps to target must be for the target the report states."""
+    for rule, (_, record) in runs.items():
+        if record.settings.get("tol", tol) != tol:
+            raise ValueError(f"the {rule} run was made with tol {record.settings['tol']:g}, not {tol:g}")
+
+
+def table_rows(problem, runs, references, f_ref, tol):
+    """One row per run (steps to target from its record) and per L-BFGS trace."""
+    check_tol(runs, tol)
     rows = []
     for rule, (lr, record) in runs.items():
-        _, _, losses = curve(record)
-        gaps = losses - f_ref
-        target = 1e-3 * gaps[0]
-        reached = np.flatnonzero(gaps <= target)
+        gap = curve(record)[2][-1] - f_ref
         per_step = record.seconds[record.steps - 1] / record.steps * 1e6 if record.steps else math.nan
-        rows.append((problem.name, style.name(rule), f"{lr:.3g}", f"{gaps[-1]:.2e}",
-                     str(reached[0]) if reached.size else "-", f"{per_step:.0f}"))
+        rows.append((problem.name, style.name(rule), f"{lr:.3g}", f"{gap:.2e}",
+                     "-" if record.steps_to_target is None else str(record.steps_to_target), f"{per_step:.0f}"))
     for solver, trace in references.items():
-        evaluations, seconds, values = trace.best_so_far()
-        gaps = values - f_ref
-        start = trace.values[0] - f_ref
-        reached = np.flatnonzero(gaps <= 1e-3 * start)
-        rows.append((problem.name, solver, "-", f"{gaps[-1]:.2e}", str(evaluations[reached[0]]) if reached.size else "-",
-                     f"{seconds[-1] / len(values) * 1e6:.0f}"))
+        _, seconds, values = trace.best_so_far()
+        evaluations = trace.steps_to_target(f_ref, tol)
+        rows.append((problem.name, solver, "-", f"{values[-1] - f_ref:.2e}",
+                     "-" if evaluations is None else str(evaluations), f"{seconds[-1] / len(values) * 1e6:.0f}"))
     return rows

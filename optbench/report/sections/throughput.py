@@ -6,11 +6,9 @@ backend that can be timed here, each case raced against its same-pattern trivial
 (the bound) and its peers in the same run, the fastest sample of each kept.
 """
 
-import os
-
 import numpy as np
 
-from optbench.perf import bench
+from optbench.perf import bench, machine
 from optbench.perf.peers import torch_or_none
 from optbench.report import style
 
@@ -30,7 +28,7 @@ def build(section, budget, progress):
     backends = bench.timed_backends()
     total = len(targets) * len(backends) * len(budget.throughput_sizes) * len(budget.throughput_dtypes)
     task = progress.task(section.name, total)
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load = machine.load_average()
     rows = bench.measure_grid(
         rules=targets, backends=backends, sizes=budget.throughput_sizes, dtypes=budget.throughput_dtypes,
         rounds=budget.throughput_rounds, min_time=budget.throughput_min_time,
@@ -46,17 +44,15 @@ def build(section, budget, progress):
         f"{', '.join(backends)}. Peers: the NumPy reference"
         + (f" and torch.optim {torch.__version__} (foreach and fused implementations)." if torch
            else "; torch is not installed, so torch.optim is not compared.")
-        + (f" Load average when the measurements began: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min), "
-           f"on {os.cpu_count()} cores." if load else "")
+        + (f" Load average when the measurements began: {machine.describe_load(load)}, "
+           f"on {machine.usable_cores()} usable cores." if load else "")
     )
     biggest = max(budget.throughput_sizes)
     dtype = budget.throughput_dtypes[0]
     section.figure(rate_figure(rows, biggest, dtype, backends), "rates",
                    f"At n = {bench.size_label(biggest)} ({dtype}), every optbench kernel against the bandwidth bound "
                    "(black tick) and its peers: the closer a bar reaches the tick, the less time is left to win.")
-    section.figure(fraction_figure(rows, budget), "bound-fraction",
-                   "Fraction of the bandwidth bound reached by each kernel, per size and dtype: near 1 the kernel "
-                   "moves its bytes as fast as a trivial kernel can; small sizes pay the fixed cost of a call.")
+    section.figure(fraction_figure(rows, budget), "bound-fraction", fraction_caption(rows))
     section.table(
         ("rule", "backend", "n", "dtype", "µs/update", "params/s", "GB/s", "fraction of bound",
          *[f"× {name}" for _, name, _ in PEERS]),
@@ -66,6 +62,22 @@ def build(section, budget, progress):
         caption="× peer: the peer's time per update divided by optbench's (above 1: optbench is faster); "
                 "-: not measured (no such peer for this rule, or torch not installed).",
     )
+
+
+def fraction_caption(rows):
+    """The bound-fraction figure's caption, with the median fraction per size measured."""
+    text = ("Fraction of the bandwidth bound reached by each kernel, per size and dtype: near 1 the kernel "
+            "moves its bytes as fast as a trivial kernel can")
+    sizes = sorted({r.n for r in rows})
+    if len(sizes) < 2:
+        return text + "."
+    median = {n: float(np.median([r.bound_fraction for r in rows if r.n == n])) for n in sizes}
+    small, large = sizes[0], sizes[-1]
+    text += (f". Median over kernels: {median[small]:.2f} at n = {bench.size_label(small)}, "
+             f"{median[large]:.2f} at n = {bench.size_label(large)}")
+    if median[small] < median[large]:
+        return text + ": the small size pays the fixed cost of a call."
+    return text + "."
 
 
 def rate_figure(rows, n, dtype, backends):

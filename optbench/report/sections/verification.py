@@ -6,7 +6,7 @@ with the report's fixed seed so that a rerun reproduces the table.
 
 from optbench.report import settings
 from optbench.report.document import Failed
-from optbench.verification.verify import verify_all
+from optbench.verification.verify import GRADIENT_DECADES, verify_all
 
 TITLE = "Verification: kernels against the reference"
 
@@ -16,9 +16,11 @@ def build(section, budget, progress):
     rows, skipped = verify_all(steps=budget.verification_steps, seed=settings.VERIFY_SEED)
     task.finish("done")
     failed = [r for r in rows if not r.passed]
+    low, high = GRADIENT_DECADES
     section.text(
         f"Each kernel runs {budget.verification_steps} updates beside the NumPy reference from the same start, "
-        "with a fresh gradient at every step whose elements keep their own scale across five decades; after "
+        "with a fresh gradient at every step whose elements keep their own scale, drawn from "
+        f"10^{low} .. 10^{high} ({high - low} decades); after "
         "every step x and every state array are compared. Error: max|kernel − reference| / max|reference| "
         "in units of the dtype's machine epsilon (\"ulps of the largest value\"); the tolerance is derived "
         f"from the number of roundings per step (seed {settings.VERIFY_SEED}). "
