@@ -56,9 +56,11 @@ def untimed(backend):
     """Why `backend` cannot be timed here, or None if it can."""
     if backend in timed_backends():
         return None
+    if backend != "cuda":
+        return f"the {backend} backend has no kernels to time"
     if numba.config.ENABLE_CUDASIM:
-        return f"{backend} runs on Numba's CUDA simulator here (NUMBA_ENABLE_CUDASIM=1), which is never timed"
-    return unavailable(backend) or f"{backend} has no kernels to time"
+        return "Numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1), and it is never timed"
+    return "no CUDA GPU with its driver"
 
 
 def bytes_needed(target, n, dtype, peers=PEERS):
