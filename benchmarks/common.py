@@ -9,9 +9,11 @@ than the suites. So a suite imports optbench inside `safe_import()` (scipy's pat
 each module by its names in the layouts optbench has had (`load`, newest first): a
 name that an older optbench lacks stays undefined, and the suite's `setup` calls
 `require(imports)`, which raises NotImplementedError, asv's way of skipping a
-benchmark, instead of failing discovery (a `setup_cache` returns None instead: asv
-skips only from `setup`). Nothing is computed at import beyond the
-parameter grids.
+benchmark, instead of failing discovery. asv skips only from `setup`, so a `setup_cache`
+returns an empty dict instead (not None: asv then passes no cache argument at all, and
+`setup` fails on the missing one); and asv tears a skipped benchmark down too, so a
+`teardown` must not assume that `setup` finished. Nothing is computed at import beyond
+the parameter grids.
 
 Grids come from `optbench.rule_names()` (every commit has it) and the parameter
 average, so a new rule is benchmarked with no edit here (the plug-in test proves it).

@@ -55,7 +55,8 @@ class TrackCompile(Benchmark):
         self.cache = tempfile.TemporaryDirectory(prefix="optbench-compile-")
 
     def teardown(self, rule):
-        self.cache.cleanup()
+        if hasattr(self, "cache"):  # asv tears down a skipped benchmark too
+            self.cache.cleanup()
 
     def track_compile_seconds(self, rule):
         return first_calls(rule, self.cache.name)

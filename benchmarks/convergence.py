@@ -53,7 +53,7 @@ class TrackLBFGS(Benchmark):
 
     def setup_cache(self):
         if imports.error is not None:
-            return None  # setup skips; asv cannot skip from setup_cache
+            return {}  # setup skips (asv cannot skip from setup_cache; None would mean no cache argument)
         return {problem: lbfgs.compare_with_scipy(get_problem(problem), seed=self.seed) for problem in PROBLEMS}
 
     def setup(self, rows, problem, solver):

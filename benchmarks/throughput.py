@@ -21,7 +21,7 @@ class TrackThroughput(Benchmark):
 
     def setup_cache(self):
         if imports.error is not None:
-            return None  # setup skips; asv cannot skip from setup_cache
+            return {}  # setup skips (asv cannot skip from setup_cache; None would mean no cache argument)
         return {
             (rule, backend, dtype): bench.measure(rule, backend, N, dtype, peers=(), rounds=3)
             for rule in TARGETS

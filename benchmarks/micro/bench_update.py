@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import optbench
-from optbench.perf import bench
 from optbench.kernels import cpu
+from optbench.perf import bench
 from optbench.problems import get_problem
 
 RULES = optbench.rule_names()

@@ -3,9 +3,16 @@
 asv itself checks that every suite imports and is well formed, and runs one small
 benchmark end to end; then every suite's setup and benchmark functions run once in this
 process at a tiny size. No timing is asserted.
+
+And the README's regression gate, `asv continuous main HEAD --factor 1.15`, runs for real
+on a scratch repository of two commits (this working tree as `main`, a harmless change
+on top): asv builds both in a virtualenv of its own, as asv.conf.json says, discovers
+every suite there and times one small benchmark on both.
 """
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,15 +24,23 @@ from optbench import config
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import common, compile_time, convergence, flat, memory, throughput, update  # noqa: E402
+from benchmarks import (  # noqa: E402
+    common,
+    compile_time,
+    convergence,
+    flat,
+    memory,
+    throughput,
+    update,
+)
 
 
-def asv(*args, home):
-    """Run asv in the repository with its machine file under `home` (not the user's)."""
+def asv(*args, home, cwd=ROOT, env=None, timeout=300):
+    """Run asv in `cwd` (the repository) with its machine file under `home` (not the user's)."""
     pytest.importorskip("asv")
-    env = {**os.environ, "HOME": str(home), "OPTBENCH_CACHE_DIR": str(config.cache_dir() or "")}
+    env = env or {**os.environ, "HOME": str(home), "OPTBENCH_CACHE_DIR": str(config.cache_dir() or "")}
     return subprocess.run(
-        [sys.executable, "-m", "asv", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "asv", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -37,6 +52,101 @@ def test_asv_checks_the_suites_and_runs_one_benchmark(tmp_path):
     run = asv("run", "--python=same", "--quick", "--dry-run", "--show-stderr", "--bench", one, home=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "time_update" in run.stdout and "failed" not in run.stdout
+
+
+def worktree_files():
+    """This working tree's files as git sees them: tracked (unless deleted) and untracked
+    but not ignored."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return sorted({name for name in listed.split("\0") if name and os.path.lexists(ROOT / name)})
+
+
+def scratch_repository(path, env):
+    """A repository at `path` whose `main` commit is this working tree, uncommitted edits
+    and new files included, and whose branch `change` (checked out) adds a harmless commit."""
+
+    def git(*args):
+        subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=path, env=env, check=True, capture_output=True)
+
+    path.mkdir()
+    git("init", "-q")
+    git("symbolic-ref", "HEAD", "refs/heads/main")
+    files = worktree_files()
+    for name in files:
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, path / name, follow_symlinks=False)
+    git("add", "-A")
+    git("commit", "-q", "--no-verify", "-m", "the working tree under test")
+    git("checkout", "-q", "-b", "change")
+    (path / "CHANGE.txt").write_text("a change that touches no code\n")
+    git("add", "CHANGE.txt")
+    git("commit", "-q", "--no-verify", "-m", "a harmless change")
+    committed = subprocess.run(
+        ["git", "ls-tree", "-r", "-z", "--name-only", "main"], cwd=path, env=env, capture_output=True, check=True
+    ).stdout.decode()
+    assert sorted(name for name in committed.split("\0") if name) == files
+
+
+def _pip_cache_dir():
+    """pip's cache directory for this user (kept when HOME moves), or None."""
+    out = subprocess.run([sys.executable, "-m", "pip", "cache", "dir"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+GATE = ["continuous", "main", "HEAD", "--factor", "1.15"]  # README.md and benchmarks/README.md
+SMALL = r"update.TimeUpdate.time_update\('sgd', 'cpu', 1000, 'float32'\)"
+
+
+def test_the_regression_gate_completes_on_two_commits(tmp_path):
+    """`asv continuous main HEAD --factor 1.15`, restricted to one small benchmark:
+    virtualenvs from asv.conf.json, discovery of every suite there, both commits timed.
+
+    Not --quick: a single call of a microsecond benchmark differs by more than 15% between
+    two runs often enough to fail the gate; asv's statistics over full samples do not.
+    The first run on a machine downloads optbench's dependencies into asv's virtualenv."""
+    pytest.importorskip("asv")
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout of optbench")
+    home, scratch = tmp_path / "home", tmp_path / "repo"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "OPTBENCH_CACHE_DIR": str(tmp_path / "cache"),
+        "GIT_AUTHOR_NAME": "optbench tests",
+        "GIT_AUTHOR_EMAIL": "tests@optbench.invalid",
+        "GIT_COMMITTER_NAME": "optbench tests",
+        "GIT_COMMITTER_EMAIL": "tests@optbench.invalid",
+        # HOME moves for asv's machine file only: pip keeps the user's settings and cache
+        "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config")),
+    }
+    if "PIP_CACHE_DIR" not in env and (cache := _pip_cache_dir()):
+        env["PIP_CACHE_DIR"] = cache
+    scratch_repository(scratch, env)
+    machine = asv("machine", "--yes", home=home, cwd=scratch, env=env)
+    assert machine.returncode == 0, machine.stdout + machine.stderr
+
+    def gate():
+        return asv(*GATE, "--show-stderr", "--bench", SMALL, home=home, cwd=scratch, env=env, timeout=2400)
+
+    run = gate()
+    if run.returncode != 0 and "PERFORMANCE DECREASED" in run.stdout:
+        run = gate()  # noise on a shared machine, once; a broken gate fails both times
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    assert "Discovering benchmarks" in out
+    assert "Running 2 total benchmarks (2 commits * 1 environments * 1 benchmarks)" in out
+    for branch in ("main", "change"):  # both commits built and benchmarked
+        assert re.search(rf"For optbench commit \w+ <{branch}>", out), out
+    assert re.search(r"update\.TimeUpdate\.time_update\s+ok", out), out
+    assert len(re.findall(r"sgd\s+cpu\s+1000\s+float32\s+[0-9.]+±", out)) == 2, out  # timed on both
+    assert "failed" not in out.lower() and "Traceback" not in out, out
+    assert "BENCHMARKS NOT SIGNIFICANTLY CHANGED." in out, out
 
 
 def _run(suite, *params):
