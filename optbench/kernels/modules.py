@@ -15,6 +15,7 @@ import importlib.util
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 
 from optbench import config
 from optbench.files import atomic_write
@@ -52,8 +53,6 @@ def kernel_folder():
 
 @functools.cache
 def _private_folder():
-    from pathlib import Path
-
     folder = tempfile.mkdtemp(prefix="optbench-kernels-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return Path(folder)

@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from optbench import config
+from optbench.perf.peers import torch_or_none
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "numba-cuda", "torch", "scikit-learn", "matplotlib")
 ALWAYS = ("numpy", "numba", "scipy")  # listed even when missing
@@ -81,11 +82,8 @@ def load_average():
 
 
 def torch_threads():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch.get_num_threads()
+    torch = torch_or_none()
+    return None if torch is None else torch.get_num_threads()
 
 
 def record():

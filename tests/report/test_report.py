@@ -239,7 +239,7 @@ def test_sgd_vs_momentum_caption_follows_reversed_paths():
         "sgd_momentum": zigzag(start, 80, 2),  # 40 crossings, never near the minimum
         "nesterov": zigzag(start, 80, 1),  # 80 crossings
     }
-    text = trajectories.sgd_vs_momentum_caption(bowl(), paths, 0.5, 0.9, tol=1e-3)
+    text = trajectories.sgd_vs_momentum_caption(trajectories.measured(bowl(), paths, tol=1e-3), 0.5, 0.9, tol=1e-3)
 
     assert "First to close 99.9% of the gap: SGD (step 5); SGD+momentum and Nesterov do not within 80 steps." in text
     assert "SGD is first on the valley floor at step 5; it never crosses the floor" in text
@@ -268,7 +268,7 @@ def test_grid_caption_follows_reversed_paths_on_rosenbrock():
     paths["sgd"] = arrive(start, (1.0, 1.0), 10, 50)  # plain SGD straight to the minimum
     paths["adam"] = arrive(start, (-1.2, -1.0), 50, 50)  # Adam moves away from the valley floor
     paths["rmsprop"] = np.vstack([arrive(start, (-1.0, 1.0), 3, 3), [[np.inf, np.nan]]])
-    text = trajectories.grid_caption(problem, paths, tol=1e-3)
+    text = trajectories.grid_caption(problem, trajectories.measured(problem, paths, tol=1e-3), tol=1e-3)
 
     assert "RMSProp leaves the finite numbers." in text
     assert "First to close 99.9% of the gap: SGD (step 10);" in text

@@ -85,9 +85,13 @@ def rule_sentence(rule, s, tol):
             f"{s.final_gap:.1e}, {target}.")
 
 
-def sgd_vs_momentum_caption(problem, paths, learning_rate, momentum, tol=settings.TARGET_TOL):
-    """The caption of the SGD-vs-momentum figure, measured on `paths` ({rule: points})."""
-    stats = {rule: measure(problem, points, tol) for rule, points in paths.items()}
+def measured(problem, paths, tol=settings.TARGET_TOL):
+    """{rule: `PathStats`} of `paths` ({rule: points}), measured once for caption and table."""
+    return {rule: measure(problem, points, tol) for rule, points in paths.items()}
+
+
+def sgd_vs_momentum_caption(stats, learning_rate, momentum, tol=settings.TARGET_TOL):
+    """The caption of the SGD-vs-momentum figure, from its paths' `measured` stats."""
     steps = max(s.steps for s in stats.values())
     text = [f"Learning rate {learning_rate:g} for every rule, momentum {momentum:g}, {steps} steps."]
     text += [rule_sentence(rule, s, tol) for rule, s in stats.items()]
@@ -105,9 +109,8 @@ def sgd_vs_momentum_caption(problem, paths, learning_rate, momentum, tol=setting
     return " ".join(text)
 
 
-def grid_caption(problem, paths, tol=settings.TARGET_TOL):
-    """The caption of a figure of every rule's path, measured on `paths` ({rule: points})."""
-    stats = {rule: measure(problem, points, tol) for rule, points in paths.items()}
+def grid_caption(problem, stats, tol=settings.TARGET_TOL):
+    """The caption of a figure of every rule's path, from the paths' `measured` stats."""
     steps = max(s.steps for s in stats.values())
     ok = {rule: s for rule, s in stats.items() if not s.diverged}
     names = {rule: style.name(rule) for rule in stats}
@@ -151,10 +154,9 @@ def grid_caption(problem, paths, tol=settings.TARGET_TOL):
     return " ".join(text)
 
 
-def table_rows(paths, configured, problem, tol=settings.TARGET_TOL):
+def table_rows(stats, configured):
     rows = []
-    for rule, points in paths.items():
-        s = measure(problem, points, tol)
+    for rule, s in stats.items():
         rows.append((
             style.name(rule), style.describe(configured.get(rule, {})) or "defaults",
             "diverged" if s.diverged else f"{s.final_gap:.1e}", "-" if s.diverged else f"{s.distance:.1e}",
@@ -296,19 +298,20 @@ def build(section, budget, progress):
     lr, mu = settings.SGD_VS_MOMENTUM["learning_rate"], settings.SGD_VS_MOMENTUM["momentum"]
     paths = momentum_paths(bowl, config, settings.SGD_VS_MOMENTUM["steps"], lr, mu)
     section.figure(sgd_vs_momentum(bowl, config, paths, lr, mu), "sgd-vs-momentum",
-                   sgd_vs_momentum_caption(bowl, paths, lr, mu, tol))
+                   sgd_vs_momentum_caption(measured(bowl, paths, tol), lr, mu, tol))
     for name in ("quadratic", "rosenbrock"):
         task.advance(name)
         config = settings.TRAJECTORIES[name]
         problem = get_problem(name, **config["options"])
         steps = budget.trajectory_steps[name]
         paths = grid_paths(problem, config, steps)
-        section.figure(grid_figure(problem, config, paths, steps), name, grid_caption(problem, paths, tol))
+        stats = measured(problem, paths, tol)
+        section.figure(grid_figure(problem, config, paths, steps), name, grid_caption(problem, stats, tol))
         section.table(
             ("rule", "hyperparameters", "final f − f*", "distance to the minimum",
-             f"steps to {style.closed(tol)} of the gap", "first step on the floor", "swings across the floor", "overshoots along the valley",
-             "path length / straight line"),
-            table_rows(paths, config["rules"], problem, tol),
+             f"steps to {style.closed(tol)} of the gap", "first step on the floor", "swings across the floor",
+             "overshoots along the valley", "path length / straight line"),
+            table_rows(stats, config["rules"]),
             caption=f"The paths above on {problem_title(problem)}, measured; '-': not within {steps} steps. "
                     "Path length / straight line: the length of the path over the distance from its start to its end "
                     "(1: straight).",
