@@ -17,12 +17,14 @@ The packages, from the bottom up (an arrow never points up):
     config, files, checks     foundation: settings, atomic files, argument checks
     kernels                   step -> kernel compiler and backends (cpu, cuda, reference)
     optim                     rules, hyperparameters, schedules, optimizer(), averaging
-    verification              error measures, tolerance, named variants, verify, gradcheck
+    verification              error measures, tolerance, named variants, gradcheck
+    conformance               anyone's implementation beside the reference; verify
     problems                  standard problems with loss, gradient, x0 and f*
     training                  the runner, babysitting, evaluation tricks
     solvers                   L-BFGS, its line search, mini-batch L-BFGS
     perf                      timing, the same-pattern bound, peers, machine, threads
     report                    the comparison report; sections/ one module each
+    testing                   assert_conforms for the user's own tests
     cli                       the `optbench` command; one module per subcommand
 """
 

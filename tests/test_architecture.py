@@ -4,11 +4,13 @@
     kernels                 the foundation's config and files only (it knows no rule)
     optim                   foundation, kernels, reference
     verification            foundation, kernels, optim, reference
-    perf                    foundation, kernels, optim
+    conformance             foundation, kernels, optim, verification, reference
+    perf                    foundation, kernels, optim, conformance.adapters (torch's names)
     problems                foundation, perf.threads
     training                foundation, optim, problems
     solvers                 foundation, perf.threads
     report                  anything but cli
+    testing                 conformance: assertions for the user's own tests
     cli                     anything; nothing imports it
     reference/              numpy only (tests/reference)
 
@@ -30,7 +32,9 @@ ALLOWED = {
     "kernels": {"config", "files", "kernels"},
     "optim": FOUNDATION | {"kernels", "optim", "reference"},
     "verification": FOUNDATION | {"kernels", "optim", "reference", "verification"},
-    "perf": FOUNDATION | {"kernels", "optim", "perf"},
+    "conformance": FOUNDATION | {"kernels", "optim", "reference", "verification", "conformance"},
+    "testing": {"conformance"},
+    "perf": FOUNDATION | {"kernels", "optim", "perf", "conformance.adapters"},
     "problems": FOUNDATION | {"problems", "perf.threads"},
     "training": FOUNDATION | {"optim", "problems", "training"},
     "solvers": FOUNDATION | {"solvers", "perf.threads"},

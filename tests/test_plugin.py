@@ -32,7 +32,7 @@ def run(tmp_path_factory):
 
 
 KEY_TESTS = (
-    "verification/test_verify.py::test_cpu_kernel_is_the_reference_bit_for_bit",  # fuzzes weight_decay
+    "conformance/test_verify.py::test_cpu_kernel_is_the_reference_bit_for_bit",  # fuzzes weight_decay
     "verification/test_errors.py::test_the_tolerance_covers_every_rounding_of_every_rule",
     "optim/test_registry.py::test_the_reference_fills_in_the_same_defaults_as_the_rule",
     "optim/test_optimizer.py::test_state_set_by_the_caller_resumes_exactly",

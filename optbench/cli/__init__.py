@@ -12,7 +12,7 @@ import importlib
 import optbench
 from optbench.cli.arguments import Parser
 
-COMMANDS = ("bench", "evaluate", "gradcheck", "problems", "report", "run", "verify")
+COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "problems", "report", "run", "verify")
 
 
 def parser():

@@ -14,7 +14,7 @@ from optbench import config
 from optbench.cli.arguments import fail, non_negative_int, positive_int
 from optbench.kernels import unavailable
 from optbench.optim import rule_names
-from optbench.verification.verify import verify_all
+from optbench.conformance.verify import verify_all
 
 KERNEL_BACKENDS = ("cpu", "cuda")
 

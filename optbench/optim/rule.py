@@ -24,6 +24,11 @@ class Rule:
     hyperparameters
         {name: `Hyperparameter`} for every hyperparameter, `learning_rate` included:
         default, valid range, and the range tests and searches draw from.
+    memory
+        `memory(**hyperparameters) -> float`: for how many updates, at most, a rounding
+        in the state keeps acting on x: 1 / (1 - momentum) where a velocity is integrated
+        into x, 1 / (1 - beta1) for Adam's first moment; 1 when not given. The derived
+        tolerance of `optbench.verification.errors` scales with it.
     reference
         A CS231n-style `(w, dw, config) -> (next_w, config)` function; by default
         `optbench.reference.rules.<name>.<name>`.
@@ -34,6 +39,7 @@ class Rule:
     scalars: Callable
     state: tuple
     hyperparameters: dict
+    memory: Optional[Callable] = field(default=None, compare=False)
     reference: Optional[Callable] = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -50,6 +56,13 @@ class Rule:
     def defaults(self):
         """{name: default} for every hyperparameter."""
         return {name: declaration.default for name, declaration in self.hyperparameters.items()}
+
+    def memory_of(self, hyperparameters):
+        """`memory` at these hyperparameters (names beyond the rule's own are ignored)."""
+        if self.memory is None:
+            return 1.0
+        return float(self.memory(**{k: v for k, v in hyperparameters.items() if k in self.hyperparameters
+                                    and k != "learning_rate"}))
 
     @property
     def elementwise(self):

@@ -2,21 +2,13 @@
 
 `torch_call(target, n, dtype, implementation)` builds the torch optimizer of a rule in
 one of its implementations ("foreach", "fused"), with optbench's default
-hyperparameters under torch's names, on tensors of torch's own (its allocator, its
+hyperparameters under torch's names (the conformance adapter's mapping), on tensors of torch's own (its allocator, its
 alignment), the gradient set once. The NumPy reference is the other peer; it runs
 through optbench's own interface (`bench.kernel_call(target, "reference", ...)`).
 """
 
+from optbench.conformance.adapters.torch_adapter import OPTIMIZERS as TORCH_OPTIMIZERS
 from optbench.optim import get_rule
-
-TORCH_OPTIMIZERS = {
-    "sgd": ("SGD", lambda h: {}),
-    "sgd_momentum": ("SGD", lambda h: {"momentum": h["momentum"]}),
-    "nesterov": ("SGD", lambda h: {"momentum": h["momentum"], "nesterov": True}),
-    "adagrad": ("Adagrad", lambda h: {"eps": h["epsilon"]}),
-    "rmsprop": ("RMSprop", lambda h: {"alpha": h["decay_rate"], "eps": h["epsilon"]}),
-    "adam": ("Adam", lambda h: {"betas": (h["beta1"], h["beta2"]), "eps": h["epsilon"]}),
-}
 IMPLEMENTATIONS = ("foreach", "fused")
 
 

@@ -31,6 +31,7 @@ SECTIONS = (
     "babysitting",
     "evaluation",
     "verification",
+    "conformance",
     "lbfgs",
     "throughput",
 )

@@ -11,6 +11,7 @@ momentum, which is the lecture's 0.9.
 from dataclasses import dataclass
 
 from optbench import config
+from optbench.conformance.scenarios import SCENARIOS
 
 MOMENTUM = 0.9  # for sgd_momentum and nesterov everywhere in the report
 SEARCH_SEED = 0  # the learning rates tried by the random search
@@ -123,6 +124,8 @@ class Budget:
     throughput_dtypes: tuple
     throughput_rounds: int
     throughput_min_time: float
+    conformance_scenarios: tuple
+    conformance_dtypes: tuple
 
 
 # Every budget setting as (quick, full), side by side.
@@ -144,6 +147,8 @@ BUDGETS = {
     "throughput_dtypes": (config.DTYPES[:1], config.DTYPES),
     "throughput_rounds": (2, 3),
     "throughput_min_time": (0.005, 0.02),  # seconds per timing sample at least
+    "conformance_scenarios": (("constant", "rate_change", "near_epsilon", "first_step"), tuple(SCENARIOS)),
+    "conformance_dtypes": (config.DTYPES, config.DTYPES),
 }
 QUICK = Budget("quick", **{setting: quick for setting, (quick, _) in BUDGETS.items()})
 FULL = Budget("full", **{setting: full for setting, (_, full) in BUDGETS.items()})

@@ -1,11 +1,10 @@
-"""Verification: is an implementation of a rule right, and if not, how far off?
+"""Verification: what is right, and how far from it an implementation may be.
 
-`errors` holds the error measure and the derived tolerance; `verify` runs an
-implementation beside the NumPy reference step by step (`verify`, `verify_average`,
-`verify_all`, the matrix of `optbench verify`); `variants` is the catalogue of named
-wrong variants that verification must reject; `gradient` checks an analytic gradient
-against centered differences.
+`errors` holds the error measure and the derived tolerance; `variants` is the catalogue of
+named departures from the lecture's rules (each written once, computed by the rules'
+NumPy forms); `gradient` checks an analytic gradient against centered differences. The
+engine that runs implementations beside the reference is `optbench.conformance`.
 
 May import the foundation modules, `kernels`, `optim` and `reference`; never
-`training`, `solvers`, `perf`, `report` or `cli`.
+`conformance`, `training`, `solvers`, `perf`, `report` or `cli`.
 """

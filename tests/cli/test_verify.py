@@ -24,9 +24,9 @@ def test_json_for_machines(capsys):
 
 def test_a_failing_row_exits_non_zero(monkeypatch, capsys):
     from optbench.optim import registry
-    from optbench.verification.variants import variant
+    from wrong_kernels import wrong_kernel
 
-    monkeypatch.setitem(registry._rules(), "nesterov", variant("nesterov", "plain_momentum"))
+    monkeypatch.setitem(registry._rules(), "nesterov", wrong_kernel("nesterov", "nesterov_as_momentum"))
     assert main(["verify", "--rule", "nesterov", "--backend", "cpu", "--dtype", "float64"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
@@ -46,7 +46,7 @@ def test_a_backend_asked_for_that_cannot_run_is_an_error(monkeypatch, capsys):
 
 
 def test_by_default_a_backend_that_cannot_run_is_listed_as_skipped(monkeypatch, capsys):
-    import optbench.verification.verify as verification
+    import optbench.conformance.verify as verification
 
     monkeypatch.setattr(verification, "unavailable", lambda backend: "no CUDA device" if backend == "cuda" else None)
     assert main(["verify", "--rule", "sgd", "--steps", "2"]) == 0

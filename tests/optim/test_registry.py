@@ -9,7 +9,7 @@ import pytest
 
 import optbench
 from optbench.optim import registry
-from optbench.verification.verify import verify
+from optbench.conformance.verify import verify
 
 LECTURE = ("sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam")
 

@@ -52,6 +52,8 @@ TINY = dataclasses.replace(
     throughput_sizes=(1000,),
     throughput_rounds=1,
     throughput_min_time=0.0005,
+    conformance_scenarios=("first_step",),
+    conformance_dtypes=("float32",),
 )
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -199,9 +201,9 @@ def test_plain_progress_when_not_a_terminal(tmp_path):
 
 def test_a_failing_verification_row_fails_the_section_and_keeps_the_matrix(tmp_path, monkeypatch):
     from optbench.optim import registry
-    from optbench.verification.variants import variant
+    from wrong_kernels import wrong_kernel
 
-    monkeypatch.setitem(registry._rules(), "adam", variant("adam", "epsilon_inside_sqrt"))
+    monkeypatch.setitem(registry._rules(), "adam", wrong_kernel("adam", "epsilon_inside_sqrt"))
     outcome = write_report(tmp_path, sections=["verification"], budget=TINY, progress=Progress(quiet=True))
 
     (section,) = outcome.failed
@@ -382,3 +384,13 @@ def test_other_captions_follow_reversed_outcomes():
     assert "fixed cost" not in throughput.fraction_caption(rows)
     rows = [SimpleNamespace(n=n, bound_fraction=f) for n, f in ((1000, 0.3), (10**6, 0.9))]
     assert "fixed cost" in throughput.fraction_caption(rows)
+
+
+def test_the_conformance_section_names_each_departure_from_its_rows(report):
+    _, outcome = report
+    (section,) = [s for s in outcome.sections if s.name == "conformance"]
+    assert section.status == "ok", section.error
+    captions = [f.caption for f in section.figures]
+    assert any("Keras" in c or "keras" in c for c in captions)
+    assert any("Adam departs in float32" in c and "epsilon_hat" in c for c in captions), captions
+    assert not any("torch.optim.Adam" in c for c in captions)  # torch's Adam conforms: no figure

@@ -42,4 +42,4 @@ rule = Rule("adam", step, scalars, state=("m", "v"), hyperparameters={
     "beta2": decay_factor(0.999),
     "epsilon": smoothing_term(1e-7),
     "bias_correction": flag(True),
-})
+}, memory=lambda beta1, **others: 1 / (1 - beta1))

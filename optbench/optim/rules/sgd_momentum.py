@@ -23,4 +23,4 @@ def scalars(learning_rate, t, momentum):
 rule = Rule("sgd_momentum", step, scalars, state=("velocity",), hyperparameters={
     "learning_rate": step_size(1e-2),
     "momentum": decay_factor(0.9),
-})
+}, memory=lambda momentum: 1 / (1 - momentum))

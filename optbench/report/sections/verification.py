@@ -1,12 +1,12 @@
 """Verification: every kernel against the NumPy reference, rule × backend × dtype.
 
-`optbench.verification.verify.verify_all` (the tolerance is derived in `optbench/verification/errors.py`),
+`optbench.conformance.verify.verify_all` (the tolerance is derived in `optbench/verification/errors.py`),
 with the report's fixed seed so that a rerun reproduces the table.
 """
 
 from optbench.report import settings
 from optbench.report.document import Failed
-from optbench.verification.verify import GRADIENT_DECADES, verify_all
+from optbench.conformance.verify import GRADIENT_DECADES, verify_all
 
 TITLE = "Verification: kernels against the reference"
 

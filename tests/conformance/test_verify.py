@@ -13,7 +13,7 @@ import optbench
 from optbench import config
 from optbench.optim import get_rule
 from optbench.optim.averaging import DECAY
-from optbench.verification.verify import verify, verify_all, verify_average
+from optbench.conformance.verify import verify, verify_all, verify_average
 
 STEPS = 100
 
@@ -56,7 +56,7 @@ def test_the_tolerance_leaves_room_for_an_honest_reordering(dtype):
     verdicts = [verify(reassociated, "cpu", dtype, steps=STEPS, size=500, seed=seed) for seed in range(3)]
     assert all(v.passed for v in verdicts), verdicts
     assert max(v.worst_ulps for v in verdicts) > 0, "the reordering rounded exactly like the reference"
-    assert max(v.worst_ulps for v in verdicts) < verdicts[0].tolerance_ulps / 10, verdicts
+    assert all(v.worst_ulps < v.tolerance_ulps / 4 for v in verdicts), verdicts
 
 
 def test_the_reference_backend_verifies_as_an_implementation():
@@ -67,9 +67,9 @@ def test_the_reference_backend_verifies_as_an_implementation():
 def test_verdict_says_where_the_worst_error_is():
     import dataclasses
 
-    from optbench.verification.variants import variant
+    from wrong_kernels import wrong_kernel
 
-    verdict = verify(variant("rmsprop", "decay_rate_swapped"), "cpu", "float64", steps=5, size=20, seed=1)
+    verdict = verify(wrong_kernel("rmsprop", "decay_rate_swapped"), "cpu", "float64", steps=5, size=20, seed=1)
     assert not verdict.passed and verdict.verdict == "FAIL"
     assert verdict.where in {f"{label} at step {k}" for label in ("x", "cache") for k in range(1, 6)}
     assert dataclasses.asdict(verdict)["rule"] == "rmsprop"
@@ -87,7 +87,7 @@ def test_unverifiable_dtype_is_refused():
 
 
 def test_matrix_skips_a_backend_that_cannot_run_and_says_why(monkeypatch):
-    import optbench.verification.verify as module
+    import optbench.conformance.verify as module
 
     monkeypatch.setattr(module, "unavailable", lambda backend: "no such device" if backend == "cuda" else None)
     rows, skipped = verify_all(rules=["sgd"], backends=("cpu", "cuda"), dtypes=("float64",), steps=2, size=8)

@@ -1,0 +1,144 @@
+"""`optbench verify`: optbench's own kernels under the conformance harness.
+
+Each kernel backend is an implementation like any other (`adapters/optbench_adapter.py`);
+verification is its conformance on the scenario "constant" with fresh random inputs:
+x0 ~ N(0, 1) and, at every step, dx_i ~ N(0, 1) * scale_i, each element keeping its own
+scale_i ~ 10**U(-4, 1) throughout (five decades, as across the parameters of a network).
+x and every state array are compared after every step, with the error measure and the
+derived tolerance of `optbench.verification.errors`.
+"""
+
+import dataclasses
+import secrets
+
+import numpy as np
+
+from optbench import config
+from optbench.conformance.adapters.optbench_adapter import factory
+from optbench.conformance.harness import Broken, Harness, Trajectory, checked_hyperparameters, compare, run
+from optbench.conformance.protocol import Implementation
+from optbench.conformance.scenarios import DECADES, Stream
+from optbench.kernels import get_backend, unavailable
+from optbench.optim import get_rule, parameter_average, rule_names
+from optbench.optim.averaging import DECAY
+from optbench.reference.rules.running_average import running_average
+
+GRADIENT_DECADES = DECADES
+SCENARIO = "constant"
+
+
+@dataclasses.dataclass
+class Verdict:
+    rule: str
+    backend: str
+    dtype: str
+    steps: int
+    size: int
+    seed: int
+    worst_ulps: float
+    worst_relative: float
+    tolerance_ulps: float
+    passed: bool
+    where: str = ""
+
+    @property
+    def verdict(self):
+        return "pass" if self.passed else "FAIL"
+
+
+def _dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.name not in config.DTYPES:
+        raise TypeError(f"dtype {dtype} is not verifiable; choose one of {list(config.DTYPES)}")
+    return dtype.name
+
+
+def _verdict(name, backend, dtype, steps, size, seed, comparison):
+    where = f"{comparison.where} at step {comparison.first_step or comparison.step}" if comparison.step else ""
+    return Verdict(name, backend, dtype, steps, size, seed, comparison.max_error_ulps, comparison.max_error,
+                   comparison.tolerance_ulps, not comparison.departs, where)
+
+
+def verify(rule, backend="cpu", dtype="float32", steps=100, size=1000, seed=None, shape=None, **hyperparameters):
+    """Run `rule` on `backend` beside the reference for `steps` updates; return a Verdict.
+
+    `rule` is a name or a `Rule` (a deliberately wrong one is checked against the reference
+    of the rule it is named after). `shape` overrides `size`.
+    """
+    rule = get_rule(rule)
+    dtype = _dtype(dtype)
+    seed = secrets.randbits(63) if seed is None else seed
+    shape = (size,) if shape is None else tuple(shape)
+    settings = checked_hyperparameters(rule, hyperparameters)
+    harness = Harness(seed=seed, steps=steps, shape=shape)
+    implementation = Implementation(f"optbench ({backend})", "optbench", rule.name, factory(rule, backend))
+    row = harness.row(implementation, rule, SCENARIO, dtype, settings, diagnose=False)
+    if row.verdict == "error":
+        raise RuntimeError(f"{rule.name} on {backend}: {row.reason}")
+    return _verdict(rule.name, get_backend(backend).name, dtype, steps, int(np.prod(shape)), seed, row.comparison)
+
+
+def _average_factory(backend):
+    module = get_backend(backend)
+
+    def make(x0, decay):
+        average = parameter_average(backend, decay)
+        x_test = average.init(module.to_device(x0))
+
+        def step(x, learning_rate):
+            average.update(x_test, module.to_device(x))
+            return module.to_host(x_test)
+
+        return step
+
+    return make
+
+
+def _reference_average(x0, decay):
+    x_test = [x0]
+
+    def step(x, learning_rate):
+        x_test[0] = running_average(x_test[0], x, decay)
+        return x_test[0]
+
+    return step
+
+
+def verify_average(backend="cpu", dtype="float32", steps=100, size=1000, seed=None, decay=DECAY.default):
+    """The running parameter average on `backend` against its reference: x_test starts at
+    x0 ~ N(0, 1) and takes in a fresh x ~ N(0, 1) at every step."""
+    dtype = _dtype(dtype)
+    decay = DECAY.check("decay", decay)
+    seed = secrets.randbits(63) if seed is None else seed
+    rng = np.random.default_rng(seed)
+    x0 = np.asarray(rng.standard_normal(size), dtype=dtype)
+    data = Stream("running_average", np.dtype(dtype), x0,
+                  np.asarray(rng.standard_normal((steps, size)), dtype=dtype), [0.0] * steps, seed)
+    want = run(_reference_average, data, {"decay": decay})
+    try:
+        got = run(_average_factory(backend), data, {"decay": decay})
+    except Broken as why:
+        raise RuntimeError(f"running_average on {backend}: {why}") from None
+    return _verdict("running_average", get_backend(backend).name, dtype, steps, size, seed, compare(got, want, dtype))
+
+
+def verify_all(rules=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, steps=100, size=None, seed=None,
+               average=True):
+    """The matrix rule x backend x dtype; rows for unavailable backends say why they were skipped."""
+    rules = rule_names() if rules is None else list(rules)
+    rows, skipped = [], []
+    for backend in backends:
+        reason = unavailable(backend)
+        if reason:
+            skipped.append({"backend": backend, "reason": reason})
+            continue
+        n = size or getattr(get_backend(backend), "VERIFY_SIZE", 1000)
+        for dtype in dtypes:
+            for rule in rules:
+                rows.append(verify(rule, backend, dtype, steps=steps, size=n, seed=seed))
+            if average:
+                rows.append(verify_average(backend, dtype, steps=steps, size=n, seed=seed))
+    return rows, skipped
+
+
+__all__ = ["Verdict", "verify", "verify_all", "verify_average"]
