@@ -22,7 +22,7 @@ from optbench import config
 from optbench.cli.arguments import assignment, fail
 from optbench.conformance import Implementation, load_factory
 from optbench.conformance.adapters import LIBRARIES
-from optbench.conformance.harness import Harness, checked_hyperparameters
+from optbench.conformance.harness import Harness
 from optbench.conformance.matrix import format_matrix, matrix
 from optbench.conformance.scenarios import scenario_names
 from optbench.optim import get_rule, rule_names
@@ -51,7 +51,7 @@ def run(args):
         try:
             make = load_factory(args.implementation)
             rule = get_rule(args.rule[0])
-            settings = checked_hyperparameters(rule, dict(args.option))
+            settings = rule.settings(dict(args.option))
         except (ValueError, TypeError) as error:
             return fail("conform", error)
         harness = Harness()

@@ -2,7 +2,8 @@
 
     protocol     make(x0, **hyperparameters) -> step; step(dx, learning_rate) -> x
     scenarios    seeded gradient streams and learning-rate sequences that expose departures
-    harness      run, compare with the derived tolerance, the verdict rows; `check`
+    trajectory   run a factory over a stream; compare two runs with the derived tolerance
+    harness      the reference as the truth, the verdict rows; `check`
     diagnosis    which named variant a departing implementation computes
     adapters/    optbench's own backends, torch.optim, optax and Keras under the protocol
     matrix       every library x rule x implementation x scenario x dtype (`optbench conform`)

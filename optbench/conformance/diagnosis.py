@@ -19,7 +19,7 @@ import itertools
 import numpy as np
 from scipy.optimize import brentq
 
-from optbench.conformance.harness import Trajectory, compare, run
+from optbench.conformance.trajectory import Trajectory, compare, run
 from optbench.verification import variants
 
 FIT_STEPS = 10

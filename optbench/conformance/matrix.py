@@ -12,7 +12,7 @@ import time
 
 from optbench import config
 from optbench.conformance.adapters import LIBRARIES, implementations
-from optbench.conformance.harness import Harness, checked_hyperparameters
+from optbench.conformance.harness import Harness
 from optbench.conformance.scenarios import scenario_names
 from optbench.optim import get_rule, rule_names
 
@@ -26,7 +26,7 @@ def matrix(libraries=LIBRARIES, rules=None, scenarios=None, dtypes=config.DTYPES
         first = len(rows)
         for name in rules or rule_names():
             rule = get_rule(name)
-            settings = checked_hyperparameters(rule, {})
+            settings = rule.settings({})
             for implementation in implementations(library, rule.name):
                 for dtype in dtypes:
                     for scenario in scenarios or scenario_names():
@@ -37,8 +37,8 @@ def matrix(libraries=LIBRARIES, rules=None, scenarios=None, dtypes=config.DTYPES
 
 
 def summary(rows):
-    """[(implementation, setting, rule, dtype, verdict, departing scenarios, variants)] per
-    implementation, rule and dtype, the scenarios folded together."""
+    """[(implementation, setting, rule, dtype, verdict, departing scenarios, variants, reasons,
+    rows)] per implementation, rule and dtype, the scenarios folded together."""
     groups = {}
     for r in rows:
         groups.setdefault((r.implementation, r.setting, r.rule, r.dtype), []).append(r)
@@ -51,17 +51,17 @@ def summary(rows):
         unknown = any(r.verdict == "departs" and not r.variants for r in group)
         reasons = sorted({r.reason for r in group if r.reason})
         lines.append((implementation, setting, rule, dtype, verdict, departing,
-                      found + (["unknown departure"] if unknown else []), "; ".join(reasons)))
+                      found + (["unknown departure"] if unknown else []), "; ".join(reasons), len(group)))
     return lines
 
 
 def format_matrix(rows, timings=None):
     header = f"{'implementation':<46}{'setting':<34}{'rule':<14}{'dtype':<9}verdict"
     lines = [header, "-" * len(header)]
-    for implementation, setting, rule, dtype, verdict, departing, found, reason in summary(rows):
+    for implementation, setting, rule, dtype, verdict, departing, found, reason, count in summary(rows):
         text = verdict
         if verdict == "departs":
-            text += f" on {len(departing)}/{sum(1 for r in rows if (r.implementation, r.setting, r.rule, r.dtype) == (implementation, setting, rule, dtype))} ({', '.join(departing)}): {', '.join(found)}"
+            text += f" on {len(departing)}/{count} ({', '.join(departing)}): {', '.join(found)}"
         elif reason:
             text += f": {reason}"
         lines.append(f"{implementation:<46}{setting or 'defaults':<34}{rule:<14}{dtype:<9}{text}")

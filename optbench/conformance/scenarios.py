@@ -113,12 +113,18 @@ def get_scenario(name):
         raise ValueError(f"unknown scenario {name!r}; choose one of {scenario_names()}") from None
 
 
-def stream(scenario, dtype, hyperparameters, seed=0, steps=None, size=None, shape=None):
-    """The seeded inputs of `scenario` in `dtype`; `steps`, `size` or `shape` override its own."""
-    scenario = get_scenario(scenario)
+def checked_dtype(dtype):
+    """`dtype` as a numpy dtype, if it is one every kernel and reference runs in."""
     dtype = np.dtype(dtype)
     if dtype.name not in config.DTYPES:
         raise TypeError(f"dtype {dtype} is not verifiable; choose one of {list(config.DTYPES)}")
+    return dtype
+
+
+def stream(scenario, dtype, hyperparameters, seed=0, steps=None, size=None, shape=None):
+    """The seeded inputs of `scenario` in `dtype`; `steps`, `size` or `shape` override its own."""
+    scenario = get_scenario(scenario)
+    dtype = checked_dtype(dtype)
     steps = scenario.steps if steps is None else steps
     shape = (scenario.size if size is None else size,) if shape is None else tuple(shape)
     n = math.prod(shape)

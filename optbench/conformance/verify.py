@@ -15,9 +15,10 @@ import numpy as np
 
 from optbench import config
 from optbench.conformance.adapters.optbench_adapter import factory
-from optbench.conformance.harness import Broken, Harness, Trajectory, checked_hyperparameters, compare, run
+from optbench.conformance.harness import Harness
+from optbench.conformance.trajectory import Broken, compare, run
 from optbench.conformance.protocol import Implementation
-from optbench.conformance.scenarios import DECADES, Stream
+from optbench.conformance.scenarios import DECADES, Stream, checked_dtype
 from optbench.kernels import get_backend, unavailable
 from optbench.optim import get_rule, parameter_average, rule_names
 from optbench.optim.averaging import DECAY
@@ -46,13 +47,6 @@ class Verdict:
         return "pass" if self.passed else "FAIL"
 
 
-def _dtype(dtype):
-    dtype = np.dtype(dtype)
-    if dtype.name not in config.DTYPES:
-        raise TypeError(f"dtype {dtype} is not verifiable; choose one of {list(config.DTYPES)}")
-    return dtype.name
-
-
 def _verdict(name, backend, dtype, steps, size, seed, comparison):
     where = f"{comparison.where} at step {comparison.first_step or comparison.step}" if comparison.step else ""
     return Verdict(name, backend, dtype, steps, size, seed, comparison.max_error_ulps, comparison.max_error,
@@ -66,10 +60,10 @@ def verify(rule, backend="cpu", dtype="float32", steps=100, size=1000, seed=None
     of the rule it is named after). `shape` overrides `size`.
     """
     rule = get_rule(rule)
-    dtype = _dtype(dtype)
+    dtype = checked_dtype(dtype).name
     seed = secrets.randbits(63) if seed is None else seed
     shape = (size,) if shape is None else tuple(shape)
-    settings = checked_hyperparameters(rule, hyperparameters)
+    settings = rule.settings(hyperparameters)
     harness = Harness(seed=seed, steps=steps, shape=shape)
     implementation = Implementation(f"optbench ({backend})", "optbench", rule.name, factory(rule, backend))
     row = harness.row(implementation, rule, SCENARIO, dtype, settings, diagnose=False)
@@ -107,7 +101,7 @@ def _reference_average(x0, decay):
 def verify_average(backend="cpu", dtype="float32", steps=100, size=1000, seed=None, decay=DECAY.default):
     """The running parameter average on `backend` against its reference: x_test starts at
     x0 ~ N(0, 1) and takes in a fresh x ~ N(0, 1) at every step."""
-    dtype = _dtype(dtype)
+    dtype = checked_dtype(dtype).name
     decay = DECAY.check("decay", decay)
     seed = secrets.randbits(63) if seed is None else seed
     rng = np.random.default_rng(seed)

@@ -22,16 +22,9 @@ class Optimizer:
     def __init__(self, rule, backend, hyperparameters):
         self.rule = rule
         self.backend = get_backend(backend)
-        declared = rule.hyperparameters
-        unknown = set(hyperparameters) - set(declared)
-        if unknown:
-            raise ValueError(
-                f"unknown hyperparameter(s) {sorted(unknown)} for rule {rule.name!r}; "
-                f"it takes {sorted(declared)}"
-            )
-        settings = {**rule.defaults, **hyperparameters}
+        settings = rule.settings(hyperparameters)
         self.learning_rate = as_schedule(settings.pop("learning_rate"))
-        self.hyperparameters = {name: declared[name].check(name, value) for name, value in settings.items()}
+        self.hyperparameters = settings
         # the hot path's fixed parts, worked out once: the state's labels and keys
         self._state_labels = tuple((name, f"state[{name!r}]") for name in rule.state)
         self._state_keys = frozenset({*rule.state, "t"})

@@ -5,6 +5,7 @@ from typing import Callable, Optional
 
 from optbench.kernels.elementwise import Elementwise
 from optbench.optim.hyperparameters import Hyperparameter
+from optbench.optim.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,23 @@ class Rule:
     def defaults(self):
         """{name: default} for every hyperparameter."""
         return {name: declaration.default for name, declaration in self.hyperparameters.items()}
+
+    def settings(self, hyperparameters):
+        """The defaults updated by `hyperparameters`, each checked against its declaration
+        (a `ValueError` naming an unknown one and the valid ones); the learning rate may
+        also be a schedule, which checked itself when it was made."""
+        unknown = set(hyperparameters) - set(self.hyperparameters)
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameter(s) {sorted(unknown)} for rule {self.name!r}; "
+                f"it takes {sorted(self.hyperparameters)}"
+            )
+        settings = {**self.defaults, **hyperparameters}
+        rate = settings.pop("learning_rate")
+        checked = {"learning_rate": rate if isinstance(rate, Schedule)
+                   else self.hyperparameters["learning_rate"].check("learning_rate", rate)}
+        checked.update((name, self.hyperparameters[name].check(name, value)) for name, value in settings.items())
+        return checked
 
     def memory_of(self, hyperparameters):
         """`memory` at these hyperparameters (names beyond the rule's own are ignored)."""

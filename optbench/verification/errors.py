@@ -36,17 +36,26 @@ import numpy as np
 ROUNDINGS_PER_STEP = 16
 
 
+def largest(a):
+    """max_i |a_i| over the last axis (each step's row of a steps x n array); 0 where empty."""
+    return np.abs(a).max(axis=-1, initial=0.0)
+
+
+def relative(error, scale):
+    """error / scale elementwise, with 0 / 0 = 0, e / 0 = inf for e > 0, and NaN as inf."""
+    error, scale = np.asarray(error, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(scale > 0, error / scale, np.where(error > 0, np.inf, 0.0))
+    return np.where(np.isnan(error), np.inf, ratio)
+
+
 def normwise_error(got, want):
-    """max|got - want| / max|want|, in float64; 0 for empty arrays, inf if got has NaN."""
+    """max|got - want| / max|want| over the last axis, in float64 (a float for 1-D arrays);
+    0 for empty arrays, inf if got has NaN."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
-    if got.size == 0:
-        return 0.0
-    difference = np.max(np.abs(got - want))
-    if np.isnan(difference):
-        return np.inf
-    scale = np.max(np.abs(want))
-    return float(difference / scale) if scale > 0 else float(difference > 0) * np.inf
+    error = relative(largest(got - want), largest(want))
+    return float(error) if error.ndim == 0 else error
 
 
 def in_ulps(error, dtype):
@@ -54,19 +63,14 @@ def in_ulps(error, dtype):
     return error / float(np.finfo(dtype).eps)
 
 
-def _largest(a):
-    """max_i |a_t,i| for each step t of a (steps x n) array; 0 where n is 0."""
-    return np.abs(a).max(axis=1, initial=0.0)
-
-
 def displacement_tolerance(x, dtype, memory=1.0):
     """tolerance_t for t = 1..steps from the reference's x_0..x_steps ((steps+1) x n, float64)."""
     eps = float(np.finfo(dtype).eps)
-    largest_update = np.maximum.accumulate(_largest(np.diff(x, axis=0))) if len(x) > 1 else np.zeros(0)
-    return eps * np.cumsum(memory * ROUNDINGS_PER_STEP / 2 * largest_update + _largest(x[1:]))
+    largest_update = np.maximum.accumulate(largest(np.diff(x, axis=0))) if len(x) > 1 else np.zeros(0)
+    return eps * np.cumsum(memory * ROUNDINGS_PER_STEP / 2 * largest_update + largest(x[1:]))
 
 
 def state_tolerance(s, dtype, memory=1.0):
     """The state's tolerance for t = 1..steps from the reference's s_1..s_steps (steps x n)."""
     eps = float(np.finfo(dtype).eps)
-    return eps * np.cumsum(memory * ROUNDINGS_PER_STEP / 2 * np.maximum.accumulate(_largest(s)))
+    return eps * np.cumsum(memory * ROUNDINGS_PER_STEP / 2 * np.maximum.accumulate(largest(s)))

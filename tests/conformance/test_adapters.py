@@ -5,13 +5,13 @@ dependencies (optbench[peers]): their absence here is a failure, not a skip."""
 import pytest
 
 from optbench.conformance import adapters
-from optbench.conformance.harness import Harness, checked_hyperparameters
+from optbench.conformance.harness import Harness
 from optbench.optim import get_rule, rule_names
 
 
 def rows(library, rule, scenarios, dtype="float32", setting=None):
     harness = Harness()
-    settings = checked_hyperparameters(get_rule(rule), {})
+    settings = get_rule(rule).settings({})
     found = {}
     for implementation in adapters.implementations(library, rule):
         if setting is None or implementation.setting == setting:
@@ -71,7 +71,7 @@ def test_keras_adam_computes_epsilon_hat_and_a_float32_rate():
 def test_adam_without_bias_correction_is_skipped_where_a_library_cannot_express_it():
     harness = Harness()
     rule = get_rule("adam")
-    settings = checked_hyperparameters(rule, {"bias_correction": False})
+    settings = rule.settings({"bias_correction": False})
     for library in adapters.PEERS:
         implementation = next(i for i in adapters.implementations(library, "adam") if i.make)
         row = harness.row(implementation, rule, "first_step", "float32", settings)

@@ -1,12 +1,11 @@
 """The harness: correct implementations written differently conform, every catalogued
 variant wrapped as an implementation is caught and named, broken ones get error rows."""
 
-import numpy as np
 import pytest
 
 import handwritten as impl
 from optbench.conformance import check
-from optbench.conformance.harness import Harness, checked_hyperparameters
+from optbench.conformance.harness import Harness
 from optbench.conformance.protocol import Implementation
 from optbench.optim import get_rule
 from optbench.verification import variants
@@ -63,7 +62,7 @@ def test_learning_rate_outside_the_velocity_departs_only_where_the_rate_changes(
 def test_a_broken_implementation_gets_an_error_row_and_the_others_go_on(make, reason):
     harness = Harness()
     rule = get_rule("sgd")
-    settings = checked_hyperparameters(rule, {})
+    settings = rule.settings({})
     broken = harness.row(Implementation("broken", "user", "sgd", make), rule, "constant", "float32", settings)
     fine = harness.row(Implementation("fine", "user", "sgd", variants.implementation("sgd")), rule, "constant",
                        "float32", settings)

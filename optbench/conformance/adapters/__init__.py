@@ -12,7 +12,7 @@ The peer libraries are imported only inside their adapters, when asked for.
 
 import importlib
 
-from optbench.conformance.protocol import Implementation
+from optbench.conformance.protocol import Implementation, Unsupported
 
 LIBRARIES = ("optbench", "torch", "optax", "keras")
 PEERS = LIBRARIES[1:]
@@ -33,10 +33,16 @@ def implementations(library, rule):
     return module.implementations(rule)
 
 
+def require_bias_correction(rule, hyperparameters, optimizer):
+    """`Unsupported` for Adam without bias correction: none of the peers can compute it."""
+    if rule == "adam" and not hyperparameters.get("bias_correction", True):
+        raise Unsupported(f"{optimizer} has no setting for Adam without bias correction")
+
+
 def not_installed(package):
     """None if `package` imports, else the skip reason."""
     try:
         importlib.import_module(package)
     except ImportError:
-        return f"not installed (pip install optbench[peers])"
+        return "not installed (pip install optbench[peers])"
     return None

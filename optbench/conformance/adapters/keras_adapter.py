@@ -24,8 +24,8 @@ import sys
 
 import numpy as np
 
-from optbench.conformance.adapters import not_installed
-from optbench.conformance.protocol import Implementation, Unsupported
+from optbench.conformance.adapters import not_installed, require_bias_correction
+from optbench.conformance.protocol import Implementation
 
 LABEL = "keras"
 OPTIMIZERS = {
@@ -120,8 +120,7 @@ def _compiled(rule, options, setting, dtype, shape):
 
 def factory(rule, setting=()):
     def make(x0, **hyperparameters):
-        if rule == "adam" and not hyperparameters.get("bias_correction", True):
-            raise Unsupported("Keras Adam has no setting for Adam without bias correction")
+        require_bias_correction(rule, hyperparameters, f"Keras {OPTIMIZERS[rule][0]}")
         k = keras()
         options = tuple(sorted(OPTIMIZERS[rule][1](hyperparameters).items()))
         if k.backend.backend() == "jax":

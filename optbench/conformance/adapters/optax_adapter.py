@@ -18,8 +18,8 @@ import functools
 
 import numpy as np
 
-from optbench.conformance.adapters import not_installed
-from optbench.conformance.protocol import Implementation, Unsupported
+from optbench.conformance.adapters import not_installed, require_bias_correction
+from optbench.conformance.protocol import Implementation
 
 LABEL = "optax"
 OPTIMIZERS = {
@@ -70,8 +70,7 @@ def factory(rule, setting=()):
     import jax.numpy as jnp
 
     def make(x0, **hyperparameters):
-        if rule == "adam" and not hyperparameters.get("bias_correction", True):
-            raise Unsupported("optax.adam has no setting for Adam without bias correction")
+        require_bias_correction(rule, hyperparameters, f"optax.{OPTIMIZERS[rule][0]}")
         options = tuple(sorted(OPTIMIZERS[rule][1](hyperparameters).items()))
         with jax.enable_x64(True):
             opt, update = _compiled(rule, tuple(setting), options, x0.dtype.name)

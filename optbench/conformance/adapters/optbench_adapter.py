@@ -41,12 +41,12 @@ def factory(rule, backend):
     return make
 
 
-def implementations(rule, backends=None):
+def implementations(rule):
     found = []
-    for backend in backends or BACKENDS:
+    for backend in BACKENDS:
         name = f"optbench ({backend})"
         reason = backend_unavailable(backend)
-        if backend == "cuda" and backends is None and numba.config.ENABLE_CUDASIM:
+        if backend == "cuda" and numba.config.ENABLE_CUDASIM:
             reason = "Numba's CUDA simulator is too slow for whole scenarios; the tests check it at small sizes"
         found.append(Implementation(name, "optbench", rule, None if reason else factory(rule, backend),
                                     skipped=reason or ""))

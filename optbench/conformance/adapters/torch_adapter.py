@@ -15,8 +15,9 @@ import functools
 
 import numpy as np
 
-from optbench.conformance.adapters import not_installed
-from optbench.conformance.protocol import Implementation, Unsupported
+from optbench.conformance.adapters import not_installed, require_bias_correction
+from optbench.conformance.protocol import Implementation
+from optbench.optim import get_rule
 
 LABEL = "torch"
 MODES = ("forloop", "foreach", "fused")
@@ -42,8 +43,7 @@ def factory(rule, mode):
     name, options = OPTIMIZERS[rule]
 
     def make(x0, **hyperparameters):
-        if rule == "adam" and not hyperparameters.get("bias_correction", True):
-            raise Unsupported("torch.optim.Adam has no setting for Adam without bias correction")
+        require_bias_correction(rule, hyperparameters, f"torch.optim.{name}")
         param = torch.from_numpy(x0.copy())
         opt = getattr(torch.optim, name)([param], lr=0.0, **options(hyperparameters), **MODE_OPTIONS[mode])
         group = opt.param_groups[0]
@@ -68,15 +68,12 @@ def factory(rule, mode):
 def has_mode(rule, mode, dtype="float32"):
     """Whether this torch has `mode` of the rule's optimizer on the CPU, tried once."""
     try:
-        step = factory(rule, mode)(np.zeros(2, dtype), **_probe_settings(rule))
+        settings = {k: v for k, v in get_rule(rule).defaults.items() if k != "learning_rate"}
+        step = factory(rule, mode)(np.zeros(2, dtype), **settings)
         step(np.ones(2, dtype), 0.1)
     except (RuntimeError, TypeError, ValueError):
         return False
     return True
-
-
-def _probe_settings(rule):
-    return {"momentum": 0.9, "epsilon": 1e-7, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999}
 
 
 def implementations(rule):

@@ -22,15 +22,14 @@ def _ratio(row):
 
 
 def departures(rows):
-    """{(library, implementation family, rule, setting, diagnosis): the row with the largest error/tolerance}."""
+    """{(library, implementation family, rule, setting, diagnosis): its departing rows}, torch's
+    forloop, foreach and fused together as one family."""
     found = {}
     for r in rows:
-        if r.verdict != "departs":
-            continue
-        family = r.implementation.split(" (")[0] if r.library == "torch" else r.implementation
-        key = (r.library, family, r.rule, r.setting, " or ".join(r.variants) or "unknown departure")
-        if key not in found or _ratio(r) > _ratio(found[key]):
-            found[key] = r
+        if r.verdict == "departs":
+            family = r.implementation.split(" (")[0] if r.library == "torch" else r.implementation
+            key = (r.library, family, r.rule, r.setting, " or ".join(r.variants) or "unknown departure")
+            found.setdefault(key, []).append(r)
     return found
 
 
@@ -90,12 +89,10 @@ def build(section, budget, progress):
     section.table(
         ("implementation", "setting", "rule", "dtype", "verdict", "departs on", "variants", "reason"),
         [(i, s or "defaults", style.name(r), d, v, ", ".join(dep), ", ".join(var), why)
-         for i, s, r, d, v, dep, var, why in summary(rows)],
+         for i, s, r, d, v, dep, var, why, _ in summary(rows)],
     )
-    for key, row in found.items():
-        group = [r for r in rows if r.verdict == "departs" and r.library == key[0] and r.rule == key[2]
-                 and r.setting == key[3] and (" or ".join(r.variants) or "unknown departure") == key[4]
-                 and (r.implementation.split(" (")[0] if r.library == "torch" else r.implementation) == key[1]]
+    for key, group in found.items():
+        row = max(group, key=_ratio)  # shown: where the error is largest against its tolerance
         name = "-".join(part for part in (key[0], key[2], key[3], key[4]) if part)
         name = "".join(c if c.isalnum() else "-" for c in name)[:80]
         section.figure(figure(row, key), name, caption(key, row, group))
