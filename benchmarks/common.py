@@ -45,6 +45,8 @@ KERNEL_BACKENDS = ["cpu"] + (["cuda"] if _real_gpu() else [])
 BACKENDS = ["reference", *KERNEL_BACKENDS]
 SIZES = [10**3, 10**5, 10**7]
 DTYPES = ["float32", "float64"]
+FORMS = ["exact", "fast"]
+TORCH_IMPLEMENTATIONS = ["forloop", "foreach", "fused"]
 SEED = 0
 
 

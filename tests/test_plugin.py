@@ -65,8 +65,8 @@ def test_the_asv_grids_benchmark_it(run):
         f"missing = [s.__name__ for s in suites if {plugin.NAME!r} not in s.params[0]]\n"
         "assert not missing, missing\n"
         "case = update.TimeUpdate()\n"
-        f"case.setup({plugin.NAME!r}, 'cpu', 1000, 'float32')\n"
-        f"case.time_update({plugin.NAME!r}, 'cpu', 1000, 'float32')\n"
+        f"case.setup({plugin.NAME!r}, 'cpu', 'fast', 1000, 'float32')\n"
+        f"case.time_update({plugin.NAME!r}, 'cpu', 'fast', 1000, 'float32')\n"
         "print('benchmarked')\n"
     )
     result = run("-c", code)
@@ -78,5 +78,5 @@ def test_a_quick_report_section_shows_it(run, tmp_path):
                  "--section", "trajectories", "--section", "verification")
     assert result.returncode == 0, result.stderr
     report = (tmp_path / "report.md").read_text()
-    assert f"| {plugin.NAME} | cpu | float32 |" in report
+    assert f"| {plugin.NAME} | cpu | exact | float32 |" in report
     assert plugin.NAME in report.split("## Trajectories")[1]

@@ -1,9 +1,11 @@
 """Per-call cost of an update: what a small model pays on every step.
 
 The `update` cases go through the public interface (validation, scalars, dispatch and
-the kernel) at 1e3 and 1e5 parameters; `kernel` calls the compiled serial kernel alone,
-so the difference is optbench's Python overhead. `two_layer` compares four calls (one
-per array) with one call on the flat buffer.
+the kernel) at 1e3 and 1e5 parameters, in both forms; `torch` is torch.optim's step of
+the same rule in each of its implementations (forloop, foreach, fused) at the same
+sizes; `kernel` calls the compiled serial kernel alone, so the difference is optbench's
+Python overhead. `two_layer` compares four calls (one per array) with one call on the
+flat buffer.
 """
 
 import numpy as np
@@ -11,16 +13,29 @@ import pytest
 
 import optbench
 from optbench.kernels import cpu
-from optbench.perf import bench
+from optbench.optim.form import FORMS
+from optbench.perf import bench, peers
 from optbench.problems import get_problem
 
 RULES = optbench.rule_names()
 
 
 @pytest.mark.parametrize("n", [10**3, 10**5])
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("rule", RULES)
-def bench_update(benchmark, rule, n):
-    benchmark(bench.kernel_call(rule, "cpu", n, "float32"))
+def bench_update(benchmark, rule, form, n):
+    benchmark(bench.kernel_call(rule, "cpu", n, "float32", form=form))
+
+
+@pytest.mark.parametrize("n", [10**3, 10**5])
+@pytest.mark.parametrize("implementation", peers.IMPLEMENTATIONS)
+@pytest.mark.parametrize("rule", RULES)
+def bench_torch(benchmark, rule, implementation, n):
+    pytest.importorskip("torch")
+    call = peers.torch_call(rule, n, "float32", implementation)
+    if call is None:
+        pytest.skip(f"torch has no {implementation} implementation of {rule}")
+    benchmark(call)
 
 
 @pytest.mark.parametrize("rule", RULES)

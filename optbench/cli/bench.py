@@ -1,12 +1,18 @@
 """Time every kernel beside its memory bound and its peers, and print the table.
 
-Rows: rule x backend x n x dtype, with microseconds per update, parameters/s, GB/s, the
-fraction of the bound (a kernel with the same reads and writes and trivial arithmetic,
-measured in the same run) and the speed-up over the NumPy reference and over
-torch.optim (foreach and fused) when torch is installed. The table is printed, then
+Rows: rule x backend x form x n x dtype, with microseconds per update, parameters/s,
+GB/s, the fraction of the bound (a kernel with the same reads and writes and trivial
+arithmetic, measured in the same run), the bound's GB/s beside a STREAM triad's from the
+same race (the check that the bound itself is not slow), and the speed-up over the
+NumPy reference and over torch.optim (forloop, foreach and fused) when torch is
+installed. Each figure is the median of --rounds samples taken in turn. The table is printed, then
 the rows and the machine (CPU, threads, threading layer, versions, environment, load)
 go to --output (default out/bench.json, outside what git tracks; the committed
 results/bench.json is rewritten only when asked for by name).
+
+`--machine-code` instead prints what each rule's CPU loop compiles to, in each form: the
+vector width and the packed divisions, square roots, multiplies and adds per element
+(`optbench.perf.machine_code`), the arithmetic a kernel that misses the bound pays.
 
 `--threshold` instead times the serial and the parallel CPU kernel side by side over
 sizes 2^10..2^24, under each threading layer Numba has here, and tells where the
@@ -24,6 +30,7 @@ import numba
 from optbench import config
 from optbench.cli.arguments import fail, positive_float, positive_int, size
 from optbench.files import writable
+from optbench.optim.form import FORMS
 from optbench.perf import bench, machine
 from optbench.perf.peers import torch_or_none
 
@@ -38,14 +45,19 @@ def add_arguments(parser):
                              "here is an error")
     parser.add_argument("--n", action="append", type=size, help="size, e.g. 1e7 or 2^24; repeatable; default: 1e3 1e5 1e7")
     parser.add_argument("--dtype", action="append", choices=config.DTYPES, help="repeatable; default: both")
+    parser.add_argument("--form", action="append", choices=FORMS,
+                        help="the rules' form (optbench.optim.form); repeatable; default: both, in one race")
     parser.add_argument(
         "--peers", default=",".join(bench.PEERS), help="comma-separated from reference,torch, or none (default: %(default)s)"
     )
-    parser.add_argument("--rounds", type=positive_int, default=10, help="samples of each candidate, interleaved (default: 10)")
+    parser.add_argument("--rounds", type=positive_int, default=10,
+                        help="samples of each candidate, interleaved; the median is kept (default: 10)")
     parser.add_argument("--min-time", type=positive_float, default=0.03, help="seconds per sample at least (default: 0.03)")
     parser.add_argument("--output", default=OUTPUT, help="where the JSON goes (default: %(default)s); '' for nowhere")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--threshold", action="store_true", help="time serial against parallel kernels instead")
+    parser.add_argument("--machine-code", action="store_true",
+                        help="print the packed arithmetic per element of each CPU loop instead")
     parser.add_argument("--threading-layer", choices=sorted(LAYERS), help="with --threshold: this layer only")
 
 
@@ -56,6 +68,8 @@ def run(args):
         return fail("bench", f"unknown peer(s) {sorted(unknown)}; choose from {list(bench.PEERS)} or none")
     if args.threshold:
         return threshold(args)
+    if args.machine_code:
+        return machine_code(args)
     backends = args.backend or bench.timed_backends()
     for backend in backends:
         reason = bench.untimed(backend)
@@ -76,7 +90,7 @@ def run(args):
               "'optbench[peers]')", file=sys.stderr)
     rows = bench.measure_grid(
         rules=targets, backends=backends, sizes=sizes, dtypes=dtypes, peers=peers, rounds=args.rounds,
-        min_time=args.min_time,
+        min_time=args.min_time, forms=tuple(dict.fromkeys(args.form or FORMS)),
         progress=None if args.json else lambda row: print(
             f"  measured {row.rule} {row.backend} {bench.size_label(row.n)} {row.dtype}", file=sys.stderr),
     )
@@ -136,4 +150,21 @@ def threshold(args):
             wins = [n for n, serial, parallel in curve if all(s > p for m, s, p in curve if m >= n)]
             print(f"{target} {dtype}: parallel wins from {bench.size_label(wins[0]) if wins else 'nowhere in range'}")
     print(f"threading layer {machine.threading_layer()}, {numba.get_num_threads()} threads", flush=True)
+    return 0
+
+
+def machine_code(args):
+    from optbench.perf.machine_code import instruction_mix
+
+    kinds = ("vdiv", "vsqrt", "vmul", "vadd", "vsub", "vf")
+    print(f"{'rule':<14}{'form':<7}{'dtype':<9}{'vector':>7}{'elements/iter':>14}"
+          + "".join(f"{kind + '/elem':>12}" for kind in kinds))
+    for target in args.rule or bench.targets():
+        for form in dict.fromkeys(args.form or FORMS):
+            for dtype in args.dtype or ["float32"]:
+                mix = instruction_mix(target, form, dtype)
+                per = [sum(c for op, c in mix["per_element"].items() if op.startswith(kind)) for kind in kinds]
+                print(f"{target:<14}{form:<7}{dtype:<9}{mix['width']:>7}{mix['elements_per_iteration']:>14}"
+                      + "".join(f"{p:>12.3g}" for p in per))
+    print("packed instructions of the hottest loop of each generated kernel, per element (vf: fused multiply-add)")
     return 0

@@ -1,8 +1,9 @@
 """Check every kernel against the NumPy reference and print the matrix.
 
-Rows: rule x backend x dtype, with the steps run, the worst error (in ulps of the
+Rows: rule x backend x form x dtype, with the steps run, the worst error (in ulps of the
 largest value, and relative), the derived tolerance and the verdict. Exits 1 if any
-row fails. By default both kernel backends are tried and one that cannot run here is
+row fails; the exact form on the cpu must agree bit for bit (tolerance 0 ulps). By
+default both kernel backends are tried and one that cannot run here is
 listed as skipped, with the reason; a backend asked for by name that cannot run here
 is an error (exit 2), never a quiet pass.
 """
@@ -14,6 +15,7 @@ from optbench import config
 from optbench.cli.arguments import fail, non_negative_int, positive_int
 from optbench.kernels import unavailable
 from optbench.optim import rule_names
+from optbench.optim.form import FORMS
 from optbench.conformance.verify import verify_all
 
 KERNEL_BACKENDS = ("cpu", "cuda")
@@ -24,6 +26,7 @@ def add_arguments(parser):
     parser.add_argument("--backend", action="append", choices=KERNEL_BACKENDS,
                         help="repeatable; default: both, skipping one that cannot run here")
     parser.add_argument("--dtype", action="append", choices=config.DTYPES, help="repeatable; default: both")
+    parser.add_argument("--form", action="append", choices=FORMS, help="repeatable; default: both")
     parser.add_argument("--steps", type=positive_int, default=100)
     parser.add_argument("--seed", type=non_negative_int, default=None, help="default: fresh random inputs every run")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -41,6 +44,7 @@ def run(args):
         steps=args.steps,
         seed=args.seed,
         average=not args.rule,
+        forms=tuple(dict.fromkeys(args.form or FORMS)),
     )
     if args.json:
         json.dump({"rows": [dict(vars(r), verdict=r.verdict) for r in rows], "skipped": skipped}, sys.stdout, indent=2)
@@ -51,11 +55,12 @@ def run(args):
 
 
 def format_matrix(rows, skipped=()):
-    header = f"{'rule':<16}{'backend':<9}{'dtype':<9}{'steps':>6}{'worst ulps':>12}{'worst rel':>12}{'tol ulps':>10}  verdict"
+    header = (f"{'rule':<16}{'backend':<9}{'form':<7}{'dtype':<9}{'steps':>6}{'worst ulps':>12}{'worst rel':>12}"
+              f"{'tol ulps':>10}  verdict")
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
-            f"{r.rule:<16}{r.backend:<9}{r.dtype:<9}{r.steps:>6}{r.worst_ulps:>12.3g}"
+            f"{r.rule:<16}{r.backend:<9}{r.form:<7}{r.dtype:<9}{r.steps:>6}{r.worst_ulps:>12.3g}"
             f"{r.worst_relative:>12.3g}{r.tolerance_ulps:>10.0f}  {r.verdict}"
         )
     for s in skipped:

@@ -5,7 +5,10 @@ verification is its conformance on the scenario "constant" with fresh random inp
 x0 ~ N(0, 1) and, at every step, dx_i ~ N(0, 1) * scale_i, each element keeping its own
 scale_i ~ 10**U(-4, 1) throughout (five decades, as across the parameters of a network).
 x and every state array are compared after every step, with the error measure and the
-derived tolerance of `optbench.verification.errors`.
+derived tolerance of `optbench.verification.errors`. Both forms of each rule are checked
+(`optbench.optim.form`): the fast form within that tolerance, and the exact form on the
+cpu backend bit for bit, with a tolerance of 0 ulps; on cuda, where the device may fuse a
+multiply and an add, the exact form too is held to the derived tolerance.
 """
 
 import dataclasses
@@ -22,6 +25,7 @@ from optbench.conformance.scenarios import DECADES, Stream, checked_dtype
 from optbench.kernels import get_backend, unavailable
 from optbench.optim import get_rule, parameter_average, rule_names
 from optbench.optim.averaging import DECAY
+from optbench.optim.form import FORMS, check_form
 from optbench.reference.rules.running_average import running_average
 
 GRADIENT_DECADES = DECADES
@@ -41,35 +45,51 @@ class Verdict:
     tolerance_ulps: float
     passed: bool
     where: str = ""
+    form: str = "exact"
 
     @property
     def verdict(self):
         return "pass" if self.passed else "FAIL"
 
 
-def _verdict(name, backend, dtype, steps, size, seed, comparison):
+def bitwise(backend, form):
+    """Whether `form` on `backend` must agree with the reference bit for bit: the exact form on the cpu."""
+    return form == "exact" and backend == "cpu"
+
+
+def _verdict(name, backend, dtype, steps, size, seed, comparison, form="exact"):
     where = f"{comparison.where} at step {comparison.first_step or comparison.step}" if comparison.step else ""
+    if bitwise(backend, form):
+        passed = comparison.max_error_ulps == 0
+        tolerance = 0.0
+        if not passed and not where:
+            where = "not bit for bit"
+    else:
+        passed, tolerance = not comparison.departs, comparison.tolerance_ulps
     return Verdict(name, backend, dtype, steps, size, seed, comparison.max_error_ulps, comparison.max_error,
-                   comparison.tolerance_ulps, not comparison.departs, where)
+                   tolerance, passed, where, form)
 
 
-def verify(rule, backend="cpu", dtype="float32", steps=100, size=1000, seed=None, shape=None, **hyperparameters):
-    """Run `rule` on `backend` beside the reference for `steps` updates; return a Verdict.
+def verify(rule, backend="cpu", dtype="float32", steps=100, size=1000, seed=None, shape=None, form="exact",
+           **hyperparameters):
+    """Run `rule` on `backend` in `form` beside the reference for `steps` updates; return a Verdict.
 
     `rule` is a name or a `Rule` (a deliberately wrong one is checked against the reference
     of the rule it is named after). `shape` overrides `size`.
     """
     rule = get_rule(rule)
+    form = check_form(form)
     dtype = checked_dtype(dtype).name
     seed = secrets.randbits(63) if seed is None else seed
     shape = (size,) if shape is None else tuple(shape)
     settings = rule.settings(hyperparameters)
     harness = Harness(seed=seed, steps=steps, shape=shape)
-    implementation = Implementation(f"optbench ({backend})", "optbench", rule.name, factory(rule, backend))
+    implementation = Implementation(f"optbench ({backend}, {form})", "optbench", rule.name, factory(rule, backend, form))
     row = harness.row(implementation, rule, SCENARIO, dtype, settings, diagnose=False)
     if row.verdict == "error":
-        raise RuntimeError(f"{rule.name} on {backend}: {row.reason}")
-    return _verdict(rule.name, get_backend(backend).name, dtype, steps, int(np.prod(shape)), seed, row.comparison)
+        raise RuntimeError(f"{rule.name} on {backend} ({form}): {row.reason}")
+    return _verdict(rule.name, get_backend(backend).name, dtype, steps, int(np.prod(shape)), seed, row.comparison,
+                    form)
 
 
 def _average_factory(backend):
@@ -117,8 +137,9 @@ def verify_average(backend="cpu", dtype="float32", steps=100, size=1000, seed=No
 
 
 def verify_all(rules=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, steps=100, size=None, seed=None,
-               average=True):
-    """The matrix rule x backend x dtype; rows for unavailable backends say why they were skipped."""
+               average=True, forms=FORMS):
+    """The matrix rule x backend x form x dtype (the average has one form, its exact one);
+    rows for unavailable backends say why they were skipped."""
     rules = rule_names() if rules is None else list(rules)
     rows, skipped = [], []
     for backend in backends:
@@ -129,7 +150,8 @@ def verify_all(rules=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, steps
         n = size or getattr(get_backend(backend), "VERIFY_SIZE", 1000)
         for dtype in dtypes:
             for rule in rules:
-                rows.append(verify(rule, backend, dtype, steps=steps, size=n, seed=seed))
+                for form in forms:
+                    rows.append(verify(rule, backend, dtype, steps=steps, size=n, seed=seed, form=form))
             if average:
                 rows.append(verify_average(backend, dtype, steps=steps, size=n, seed=seed))
     return rows, skipped

@@ -37,8 +37,14 @@ def load_module(prefix, source, key=None):
         atomic_write(path, source)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # registered before it runs: eagerly compiled kernels load Numba's cache while the
+    # module executes, and that looks the module up by name
     sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module
 
 

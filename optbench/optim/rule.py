@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from optbench.kernels.elementwise import Elementwise
+from optbench.optim.form import Form, check_form
 from optbench.optim.hyperparameters import Hyperparameter
 from optbench.optim.schedules import Schedule
 
@@ -15,11 +16,17 @@ class Rule:
     name
         The registry name, also the name of its reference function.
     step
-        `step(x, dx, *state, *scalars) -> (x, *state)`: the math for one element.
+        `step(x, dx, *state, *scalars) -> (x, *state)`: the math for one element, in the
+        lecture's order of operations (the exact form, `optbench.optim.form`).
     scalars
         `scalars(learning_rate, t, **hyperparameters) -> tuple`: the step's scalar
         arguments for update number `t` (1 for the first), computed once per update on
         the host in double precision.
+    fast_step, fast_scalars
+        The fast form: the same rule rearranged for the machine, with scalars of its
+        own, which the cpu backend compiles with Numba (arithmetic and `math` only, like
+        the step). Not given: the exact expression is already as cheap as the rule
+        allows, and it is both forms.
     state
         Names of the state arrays, shaped like x and zeroed by `init`.
     hyperparameters
@@ -42,8 +49,12 @@ class Rule:
     hyperparameters: dict
     memory: Optional[Callable] = field(default=None, compare=False)
     reference: Optional[Callable] = field(default=None, compare=False)
+    fast_step: Optional[Callable] = None
+    fast_scalars: Optional[Callable] = None
 
     def __post_init__(self):
+        if (self.fast_step is None) != (self.fast_scalars is None):
+            raise ValueError(f"rule {self.name!r}: give fast_step and fast_scalars together, or neither")
         if "learning_rate" not in self.hyperparameters:
             raise ValueError(f"rule {self.name!r} must declare learning_rate among its hyperparameters")
         for name, declaration in self.hyperparameters.items():
@@ -84,8 +95,23 @@ class Rule:
 
     @property
     def elementwise(self):
+        """The exact form's kernel shape: x, dx and the state in; x and the state updated."""
+        return self._elementwise(self.step)
+
+    def _elementwise(self, step):
         n_state = len(self.state)
-        return Elementwise(self.step, 2 + n_state, (0, *range(2, 2 + n_state)))
+        return Elementwise(step, 2 + n_state, (0, *range(2, 2 + n_state)))
+
+    @property
+    def has_fast_form(self):
+        """Whether the fast form is an expression of its own (else it is the exact one)."""
+        return self.fast_step is not None
+
+    def form(self, name):
+        """The `Form` "exact" or "fast" (a ValueError naming the choices otherwise)."""
+        if check_form(name) == "fast" and self.has_fast_form:
+            return Form("fast", self.fast_step, self.fast_scalars, self._elementwise(self.fast_step))
+        return Form(name, self.step, self.scalars, self.elementwise)
 
     def __hash__(self):
-        return hash((self.name, self.step, self.scalars, self.state))
+        return hash((self.name, self.step, self.scalars, self.state, self.fast_step, self.fast_scalars))

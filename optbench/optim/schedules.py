@@ -25,6 +25,8 @@ class Schedule:
     k: float = 0.0
 
     def __call__(self, t):
+        if self.kind == "constant":
+            return self.learning_rate
         if self.kind == "step":
             return self.learning_rate * self.drop ** (t // self.every)
         if self.kind == "exponential":

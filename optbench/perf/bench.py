@@ -1,9 +1,11 @@
-"""The benchmark grid: every rule (and the parameter average) on every backend, each
-case raced against its same-pattern bound and its peers in one run, and the table.
+"""The benchmark grid: every rule (and the parameter average) on every backend, in both
+forms, each case raced against its same-pattern bound, its peers and the machine's
+memory speed in one run, and the table.
 
-Every figure is measured side by side: each candidate of a case (the kernel, its bound
-from `bound.py`, the NumPy reference, torch.optim foreach and fused) is sampled in
-turn, round after round (`timing.race`), and the fastest sample of each is kept.
+Every figure is measured side by side: each candidate of a case (the kernel in its
+exact and its fast form, its bound from `bound.py`, the NumPy reference, torch.optim
+forloop, foreach and fused, and the triad and copy of `memory.py`) is sampled in turn,
+round after round (`timing.race`), and the median of each candidate's samples is kept.
 
     rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
     print(format_table(rows))
@@ -22,9 +24,11 @@ from optbench.files import atomic_write
 from optbench.kernels import cpu, get_backend, unavailable
 from optbench.optim import get_rule, optimizer, parameter_average, rule_names
 from optbench.optim.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
+from optbench.optim.form import FORMS, check_form
+from optbench.perf import memory
 from optbench.perf.bound import bound_of, bytes_per_parameter
 from optbench.perf.peers import IMPLEMENTATIONS, torch_call
-from optbench.perf.timing import race
+from optbench.perf.timing import best, median, race
 
 AVERAGE = "average"
 SIZES = (10**3, 10**5, 10**7)
@@ -36,8 +40,9 @@ def targets():
     return [*rule_names(), AVERAGE]
 
 
-def elementwise_of(target):
-    return AVERAGE_ELEMENTWISE if target == AVERAGE else get_rule(target).elementwise
+def elementwise_of(target, form="exact"):
+    """The kernel shape of `target` in `form`; the average has one expression for both."""
+    return AVERAGE_ELEMENTWISE if target == AVERAGE else get_rule(target).form(form).elementwise
 
 
 def timed_backends():
@@ -64,9 +69,11 @@ def untimed(backend):
 
 
 def bytes_needed(target, n, dtype, peers=PEERS):
-    """Memory a case allocates at size n: its arrays, and as much again for each peer."""
-    arrays = elementwise_of(target).n_arrays * n * np.dtype(dtype).itemsize
-    return arrays * (1 + len(peers))
+    """Memory a case allocates at size n: its arrays, as much again for each peer, and
+    the memory measures' own three arrays."""
+    itemsize = np.dtype(dtype).itemsize
+    arrays = elementwise_of(target).n_arrays * n * itemsize
+    return arrays * (1 + len(peers)) + 3 * n * itemsize
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,37 +85,40 @@ def _data(n, dtype, seed, count):
     return [rng.standard_normal(n, dtype=np.dtype(dtype).type) for _ in range(count)]
 
 
-def update_and_bound(target, backend, n, dtype, seed=0):
-    """(update, bound): two calls over the same arrays (x, dx and the state, or x_test and x).
+def updates_and_bound(target, backend, n, dtype, seed=0, forms=FORMS):
+    """({form: update}, bound): calls over the same arrays (x, dx and the state, or x_test and x).
 
-    `update()` does one update of `target` on `backend` through its public interface;
-    `bound()` runs the same-pattern bound over those arrays, leaving them as they are
-    (None on the reference backend, which has no kernels).
+    `update()` does one update of `target` on `backend` in that form through its public
+    interface; `bound()` runs the same-pattern bound over those arrays, leaving them as
+    they are (None on the reference backend, which has no kernels).
     """
     module = get_backend(backend)
     x, dx = map(module.to_device, _data(n, dtype, seed, 2))
+    updates = {}
     if target == AVERAGE:
         average = parameter_average(backend)
         x_test = average.init(x)
         arrays = (x_test, x)
-        update = functools.partial(average.update, x_test, x)
+        updates = dict.fromkeys(forms, functools.partial(average.update, x_test, x))
     else:
-        opt = optimizer(target, backend)
-        state = opt.init(x)
-        arrays = (x, dx, *(state[name] for name in opt.rule.state))
-        update = functools.partial(opt.update, x, dx, state)
+        state = None
+        for form in forms:
+            opt = optimizer(target, backend, form=form)
+            state = opt.init(x) if state is None else state
+            updates[form] = functools.partial(opt.update, x, dx, state)
+        arrays = (x, dx, *(state[name] for name in get_rule(target).state))
     if not hasattr(module, "launcher"):
-        return update, None
-    return update, functools.partial(module.launcher(bound_of(elementwise_of(target))), arrays, (0.0,))
+        return updates, None
+    return updates, functools.partial(module.launcher(bound_of(elementwise_of(target))), arrays, (0.0,))
 
 
-def kernel_call(target, backend, n, dtype, seed=0):
-    """`call()` doing one update of `target` on `backend` through its public interface."""
-    return update_and_bound(target, backend, n, dtype, seed)[0]
+def kernel_call(target, backend, n, dtype, seed=0, form="fast"):
+    """`call()` doing one update of `target` on `backend` in `form` through its public interface."""
+    return updates_and_bound(target, backend, n, dtype, seed, forms=(check_form(form),))[0][form]
 
 
 def reference_call(target, n, dtype, seed=0):
-    return kernel_call(target, "reference", n, dtype, seed)
+    return kernel_call(target, "reference", n, dtype, seed, form="exact")
 
 
 def threshold_curve(target="adam", dtype="float32", sizes=None, rounds=5, min_time=0.01):
@@ -125,12 +135,12 @@ def threshold_curve(target="adam", dtype="float32", sizes=None, rounds=5, min_ti
         for a in arrays[1:]:
             np.abs(a, out=a)  # a valid state for every rule (caches >= 0)
         threads = numba.get_num_threads()
-        best = race(
+        fastest = best(race(
             {"serial": lambda: serial(*arrays, *scalars), "parallel": lambda: parallel(threads, *arrays, *scalars)},
             rounds,
             min_time,
-        )
-        curve.append((n, best["serial"], best["parallel"]))
+        ))
+        curve.append((n, fastest["serial"], fastest["parallel"]))
     return curve
 
 
@@ -142,12 +152,14 @@ def threshold_curve(target="adam", dtype="float32", sizes=None, rounds=5, min_ti
 class Row:
     rule: str
     backend: str
+    form: str
     n: int
     dtype: str
     seconds: float
     bound_seconds: float
     bytes_per_parameter: int
     peers: dict = field(default_factory=dict)  # peer name -> seconds per update
+    memory: dict = field(default_factory=dict)  # memory measure (memory.py) -> seconds per pass
 
     @property
     def us(self):
@@ -169,6 +181,11 @@ class Row:
     def bound_fraction(self):
         return self.bound_seconds / self.seconds
 
+    def memory_gb_per_s(self, measure):
+        """GB/s of a memory measure ("triad", "copy") in this case's race, as `memory.py` counts it."""
+        seconds = self.memory.get(measure)
+        return None if seconds is None else self.n * memory.bytes_per_element(measure, self.dtype) / seconds / 1e9
+
     def speedup(self, peer):
         seconds = self.peers.get(peer)
         return None if seconds is None else seconds / self.seconds
@@ -180,19 +197,23 @@ class Row:
             "gb_per_s": self.gb_per_s,
             "bound_gb_per_s": self.bound_gb_per_s,
             "bound_fraction": self.bound_fraction,
+            "memory_gb_per_s": {measure: self.memory_gb_per_s(measure) for measure in self.memory},
             "speedup": {peer: self.speedup(peer) for peer in self.peers},
         }
         return {**asdict(self), **figures}
 
 
-PEER_COLUMNS = (("reference", "x ref"), ("torch_foreach", "x foreach"), ("torch_fused", "x fused"))
+PEER_COLUMNS = (("reference", "x ref"), ("torch_forloop", "x forloop"), ("torch_foreach", "x foreach"),
+                ("torch_fused", "x fused"))
 
 
-def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, seed=0):
-    """One `Row`: `target` on `backend` at size n and dtype, beside its bound and peers."""
+def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, seed=0, forms=FORMS):
+    """One `Row` per form: `target` on `backend` at size n and dtype, both forms raced in one
+    run beside the bound, the peers and the memory measures (medians of `rounds` samples)."""
     module = get_backend(backend)
-    update, bound = update_and_bound(target, backend, n, dtype, seed)
-    calls = {"kernel": update, "bound": bound}
+    updates, bound = updates_and_bound(target, backend, n, dtype, seed, forms)
+    calls = {f"kernel {form}": update for form, update in updates.items()}
+    calls["bound"] = bound
     if "reference" in peers:
         calls["reference"] = reference_call(target, n, dtype, seed)
     if "torch" in peers:
@@ -200,29 +221,32 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
             call = torch_call(target, n, dtype, implementation, device="cuda" if backend == "cuda" else "cpu", seed=seed)
             if call is not None:
                 calls[f"torch_{implementation}"] = call
+    if backend == "cpu":
+        calls.update(memory.calls(n, dtype, seed))
     synchronize = getattr(module, "synchronize", None)
-    best = race(calls, rounds, min_time, synchronize)
-    return Row(
-        rule=target,
-        backend=backend,
-        n=n,
-        dtype=dtype,
-        seconds=best.pop("kernel"),
-        bound_seconds=best.pop("bound"),
-        bytes_per_parameter=bytes_per_parameter(elementwise_of(target), dtype),
-        peers=best,
-    )
+    times = median(race(calls, rounds, min_time, synchronize))
+    bound_seconds = times.pop("bound")
+    measured = {measure: times.pop(measure) for measure in memory.MEASURES if measure in times}
+    kernels = {form: times.pop(f"kernel {form}") for form in updates}
+    return [
+        Row(rule=target, backend=backend, form=form, n=n, dtype=dtype, seconds=seconds, bound_seconds=bound_seconds,
+            bytes_per_parameter=bytes_per_parameter(elementwise_of(target, form), dtype), peers=dict(times),
+            memory=dict(measured))
+        for form, seconds in kernels.items()
+    ]
 
 
-def measure_grid(rules=None, backends=None, sizes=SIZES, dtypes=config.DTYPES, peers=PEERS, rounds=10, min_time=0.03, progress=None):
+def measure_grid(rules=None, backends=None, sizes=SIZES, dtypes=config.DTYPES, peers=PEERS, rounds=10, min_time=0.03,
+                 progress=None, forms=FORMS):
     rows = []
     for target in rules or targets():
         for backend in backends or timed_backends():
             for dtype in dtypes:
                 for n in sizes:
-                    rows.append(measure(target, backend, n, dtype, peers, rounds, min_time))
+                    case = measure(target, backend, n, dtype, peers, rounds, min_time, forms=forms)
+                    rows += case
                     if progress:
-                        progress(rows[-1])
+                        progress(case[0])
     return rows
 
 
@@ -244,20 +268,24 @@ def _si(value):
 
 def format_table(rows):
     header = (
-        f"{'rule':<14}{'backend':<8}{'n':>6} {'dtype':<8}{'us/update':>11}{'params/s':>10}"
-        f"{'GB/s':>8}{'bound':>7}" + "".join(f"{title:>11}" for _, title in PEER_COLUMNS)
+        f"{'rule':<14}{'backend':<8}{'form':<6}{'n':>6} {'dtype':<8}{'us/update':>11}{'params/s':>10}"
+        f"{'GB/s':>8}{'bound':>7}{'bound GB/s':>11}{'triad GB/s':>11}"
+        + "".join(f"{title:>11}" for _, title in PEER_COLUMNS)
     )
     lines = [header, "-" * len(header)]
     for r in rows:
         speedups = [r.speedup(peer) for peer, _ in PEER_COLUMNS]
+        triad = r.memory_gb_per_s("triad")
         lines.append(
-            f"{r.rule:<14}{r.backend:<8}{size_label(r.n):>6} {r.dtype:<8}{r.us:>11.4g}{_si(r.parameters_per_s):>10}"
-            f"{r.gb_per_s:>8.1f}{r.bound_fraction:>7.2f}"
+            f"{r.rule:<14}{r.backend:<8}{r.form:<6}{size_label(r.n):>6} {r.dtype:<8}{r.us:>11.4g}"
+            f"{_si(r.parameters_per_s):>10}{r.gb_per_s:>8.1f}{r.bound_fraction:>7.2f}{r.bound_gb_per_s:>11.1f}"
+            f"{'-' if triad is None else f'{triad:.1f}':>11}"
             + "".join(f"{'-' if s is None else f'{s:.2f}':>11}" for s in speedups)
         )
     lines.append(
-        "bound: fraction of the speed of a same-pattern trivial kernel measured in the same run; "
-        "x peer: speed-up over it (>1: optbench faster); -: not measured"
+        "medians of the rounds; bound: fraction of the speed of a same-pattern trivial kernel measured in the same "
+        "run; bound GB/s beside a STREAM triad (memory.py) from the same race; x peer: speed-up over it (>1: "
+        "optbench faster); -: not measured"
     )
     return "\n".join(lines)
 

@@ -1,11 +1,12 @@
 """Timing candidates side by side, so that their ratio means something on a shared machine.
 
 Each candidate is a callable doing one update. `race` samples every candidate in turn,
-round after round, and keeps the fastest sample of each: a burst of load from other
-processes hits one sample, not one candidate.
+round after round, and returns every sample of each: a burst of load from other
+processes hits one sample, not one candidate. The benchmark grid keeps the median of
+each candidate's samples (`median`); `best` is the fastest.
 """
 
-import math
+import statistics
 import time
 
 
@@ -33,7 +34,7 @@ def autorange(call, min_time, synchronize=None):
 
 
 def race(calls, rounds=10, min_time=0.03, synchronize=None, pause=0.002):
-    """{label: best seconds per call}, the candidates sampled in turn, round after round.
+    """{label: [seconds per call, one per round]}, the candidates sampled in turn, round after round.
 
     Each round starts one candidate further along, so that none always runs right after
     the same other one (whose threads may still be spinning), and a short pause before
@@ -41,10 +42,20 @@ def race(calls, rounds=10, min_time=0.03, synchronize=None, pause=0.002):
     """
     labels = list(calls)
     numbers = {label: autorange(calls[label], min_time, synchronize) for label in labels}
-    best = dict.fromkeys(labels, math.inf)
+    samples = {label: [] for label in labels}
     for round_ in range(rounds):
         k = round_ % len(labels)
         for label in labels[k:] + labels[:k]:
             time.sleep(pause)
-            best[label] = min(best[label], sample(calls[label], numbers[label], synchronize))
-    return best
+            samples[label].append(sample(calls[label], numbers[label], synchronize))
+    return samples
+
+
+def median(samples):
+    """{label: median seconds} of `race`'s samples."""
+    return {label: statistics.median(values) for label, values in samples.items()}
+
+
+def best(samples):
+    """{label: fastest seconds} of `race`'s samples."""
+    return {label: min(values) for label, values in samples.items()}

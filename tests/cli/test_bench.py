@@ -18,8 +18,14 @@ def test_prints_the_table_and_writes_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "us/update" in printed and "sgd" in printed and f"written to {out}" in printed
     document = json.loads(out.read_text())
-    assert [r["rule"] for r in document["rows"]] == ["sgd"]
+    assert [(r["rule"], r["form"]) for r in document["rows"]] == [("sgd", "fast"), ("sgd", "exact")]
     assert document["machine"]["threading_layer"]
+
+
+def test_one_form_asked_for(tmp_path):
+    out = tmp_path / "bench.json"
+    assert main(["bench", *FAST, "--form", "exact", "--output", str(out)]) == 0
+    assert [r["form"] for r in json.loads(out.read_text())["rows"]] == ["exact"]
 
 
 def test_the_default_output_is_outside_the_committed_results(tmp_path, monkeypatch, capsys):
@@ -88,3 +94,11 @@ def test_a_backend_asked_for_that_cannot_be_timed_is_an_error(monkeypatch, capsy
 @pytest.mark.parametrize("text, n", [("1000", 1000), ("1e7", 10**7), ("2^24", 1 << 24), (" 64 ", 64)])
 def test_size_argument(text, n):
     assert size(text) == n
+
+
+def test_machine_code_prints_the_arithmetic_per_element(capsys):
+    assert main(["bench", "--machine-code", "--rule", "adam"]) == 0
+    lines = {tuple(line.split()[:2]): line.split() for line in capsys.readouterr().out.splitlines()[1:-1]}
+    exact, fast = lines["adam", "exact"], lines["adam", "fast"]
+    lanes = {"ymm": 8, "zmm": 16, "xmm": 4}
+    assert float(exact[5]) == 3 / lanes[exact[3]] and float(fast[5]) == 1 / lanes[fast[3]]  # vdiv per element

@@ -18,8 +18,9 @@ def test_matrix_lists_every_rule_and_the_average(capsys):
 def test_json_for_machines(capsys):
     assert main(["verify", "--json", "--rule", "adam", "--backend", "cpu", "--dtype", "float64", "--seed", "3"]) == 0
     report = json.loads(capsys.readouterr().out)
-    (row,) = report["rows"]
-    assert (row["rule"], row["dtype"], row["seed"], row["verdict"]) == ("adam", "float64", 3, "pass")
+    fast, exact = report["rows"]
+    assert (fast["rule"], fast["form"], fast["dtype"], fast["seed"], fast["verdict"]) == ("adam", "fast", "float64", 3, "pass")
+    assert (exact["form"], exact["worst_ulps"], exact["tolerance_ulps"], exact["verdict"]) == ("exact", 0, 0, "pass")
 
 
 def test_a_failing_row_exits_non_zero(monkeypatch, capsys):

@@ -52,8 +52,9 @@ def test_the_tolerance_leaves_room_for_an_honest_reordering(dtype):
     must differ from the reference (else the check proves nothing) and still pass."""
     import dataclasses
 
-    reassociated = dataclasses.replace(get_rule("adam"), step=_adam_reassociated)
-    verdicts = [verify(reassociated, "cpu", dtype, steps=STEPS, size=500, seed=seed) for seed in range(3)]
+    adam = get_rule("adam")
+    reassociated = dataclasses.replace(adam, fast_step=_adam_reassociated, fast_scalars=adam.scalars)
+    verdicts = [verify(reassociated, "cpu", dtype, steps=STEPS, size=500, seed=seed, form="fast") for seed in range(3)]
     assert all(v.passed for v in verdicts), verdicts
     assert max(v.worst_ulps for v in verdicts) > 0, "the reordering rounded exactly like the reference"
     assert all(v.worst_ulps < v.tolerance_ulps / 4 for v in verdicts), verdicts
@@ -91,7 +92,8 @@ def test_matrix_skips_a_backend_that_cannot_run_and_says_why(monkeypatch):
 
     monkeypatch.setattr(module, "unavailable", lambda backend: "no such device" if backend == "cuda" else None)
     rows, skipped = verify_all(rules=["sgd"], backends=("cpu", "cuda"), dtypes=("float64",), steps=2, size=8)
-    assert [(r.rule, r.backend) for r in rows] == [("sgd", "cpu"), ("running_average", "cpu")]
+    assert [(r.rule, r.backend, r.form) for r in rows] == [
+        ("sgd", "cpu", "fast"), ("sgd", "cpu", "exact"), ("running_average", "cpu", "exact")]
     assert skipped == [{"backend": "cuda", "reason": "no such device"}]
 
 

@@ -33,10 +33,11 @@ SIZE = backend.VERIFY_SIZE
 DTYPES = ["float32", "float64"]
 
 
+@pytest.mark.parametrize("form", ["exact", "fast"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("rule", optbench.rule_names())
-def test_kernel_matches_reference(rule, dtype):
-    verdict = verify(rule, "cuda", dtype, steps=STEPS, size=SIZE)
+def test_kernel_matches_reference(rule, dtype, form):
+    verdict = verify(rule, "cuda", dtype, steps=STEPS, size=SIZE, form=form)
     assert verdict.passed, verdict
 
 
@@ -66,11 +67,12 @@ def test_a_grid_smaller_than_the_array_strides_over_all_of_it(monkeypatch):
     assert verdict.passed, verdict
 
 
+@pytest.mark.parametrize("form", ["exact", "fast"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("rule, name", sorted(WRONG), ids=str)
-def test_every_variant_is_rejected(rule, name, dtype):
-    verdict = verify(wrong_kernel(rule, name), "cuda", dtype, steps=STEPS, size=SIZE)
-    assert not verdict.passed, f"{rule}/{name} passed verification: {verdict}"
+def test_every_variant_is_rejected(rule, name, dtype, form):
+    verdict = verify(wrong_kernel(rule, name), "cuda", dtype, steps=STEPS, size=SIZE, form=form)
+    assert not verdict.passed, f"{rule}/{name} ({form}) passed verification: {verdict}"
 
 
 def test_a_wrong_running_average_is_rejected(monkeypatch):
@@ -86,7 +88,8 @@ def test_a_wrong_running_average_is_rejected(monkeypatch):
 def test_optbench_verify_runs_the_cuda_backend():
     rows, skipped = verify_all(rules=["sgd"], backends=("cuda",), dtypes=("float32",), steps=2)
     assert not skipped
-    assert [(r.rule, r.backend, r.size) for r in rows] == [("sgd", "cuda", SIZE), ("running_average", "cuda", SIZE)]
+    assert [(r.rule, r.backend, r.form, r.size) for r in rows] == [
+        ("sgd", "cuda", "fast", SIZE), ("sgd", "cuda", "exact", SIZE), ("running_average", "cuda", "exact", SIZE)]
     assert all(r.passed for r in rows)
 
 

@@ -1,4 +1,5 @@
-"""Algebraic identities between the rules, checked on the CPU kernels."""
+"""Algebraic identities between the rules, checked on the CPU kernels in the exact form
+(the lecture's expressions, so that an identity of the math is one of the bits)."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from optbench.optim.schedules import as_schedule
 
 
 def run(rule, gradients, x0, **hyperparameters):
-    opt = optbench.optimizer(rule, backend="cpu", **hyperparameters)
+    opt = optbench.optimizer(rule, backend="cpu", form="exact", **hyperparameters)
     x = x0.copy()
     state = opt.init(x)
     for dx in gradients:

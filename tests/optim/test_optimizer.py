@@ -76,7 +76,7 @@ def test_state_set_by_the_caller_resumes_exactly(rule):
 def test_a_known_adam_state_matches_the_reference_config():
     x, dx = arrays(dtype=np.float64)
     m0, v0 = np.full(5, 0.1), np.full(5, 0.02)
-    opt = optbench.optimizer("adam", backend="cpu")
+    opt = optbench.optimizer("adam", backend="cpu", form="exact")
     state = opt.init(x)
     state["m"][...], state["v"][...], state["t"] = m0, v0, 5
     expected, config = reference_adam(x.copy(), dx, {"m": m0, "v": v0, "t": 5})
@@ -148,7 +148,30 @@ def _bad_updates():
         ("negative t", lambda x, dx, s: (x, dx, {**s, "t": -1}), ValueError, "state['t']"),
         ("float t", lambda x, dx, s: (x, dx, {**s, "t": 1.5}), TypeError, "state['t']"),
         ("state not a dict", lambda x, dx, s: (x, dx, [s["m"], s["v"]]), TypeError, "dict"),
+        # the same objects as the update before, changed in place: the checks must see it
+        ("x made read-only in place", lambda x, dx, s: (_made_read_only(x), dx, s), ValueError, "read-only"),
+        ("x's dtype changed in place", lambda x, dx, s: (_retyped(x), dx, s), TypeError, "float32 or float64"),
+        ("state array swapped in the dict", lambda x, dx, s: (x, dx, _swapped(s, "v", s["v"][:-1])), ValueError,
+         "state['v']"),
+        ("dx of another dtype, same bytes", lambda x, dx, s: (x, _retyped(dx.copy(), np.int32), s), TypeError,
+         "float32 or float64"),
+        ("extra state key", lambda x, dx, s: (x, dx, _swapped(s, "w", s["m"])), ValueError, "keeps"),
     ]
+
+
+def _made_read_only(a):
+    a.flags.writeable = False
+    return a
+
+
+def _retyped(a, dtype=np.int32):
+    a.dtype = dtype
+    return a
+
+
+def _swapped(state, name, value):
+    state[name] = value
+    return state
 
 
 def _read_only(a):
@@ -157,11 +180,12 @@ def _read_only(a):
     return a
 
 
+@pytest.mark.parametrize("form", ["fast", "exact"])
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", _bad_updates(), ids=lambda case: case[0])
-def test_bad_update_is_refused_and_modifies_nothing(case, backend):
+def test_bad_update_is_refused_and_modifies_nothing(case, backend, form):
     _, mutate, error, word = case
-    opt = optbench.optimizer("adam", backend=backend)
+    opt = optbench.optimizer("adam", backend=backend, form=form)
     x, dx = arrays()
     state = opt.init(x)
     opt.update(x, dx, state)
@@ -180,3 +204,28 @@ def test_bad_update_is_refused_and_modifies_nothing(case, backend):
 def test_init_refuses_what_update_would_refuse():
     with pytest.raises(TypeError, match="float32 or float64"):
         optbench.optimizer("sgd_momentum").init(np.zeros(3, np.int32))
+
+
+@pytest.mark.parametrize("form", ["fast", "exact"])
+def test_a_small_update_refused_in_compiled_code_then_accepted_again(form):
+    """After a refusal the next good update runs, from where the last good one left x."""
+    opt = optbench.optimizer("adam", backend="cpu", form=form)
+    x, dx = arrays(n=100)
+    state = opt.init(x)
+    opt.update(x, dx, state)
+    with pytest.raises(ValueError, match="shape"):
+        opt.update(x, dx[:-1], state)
+    reference = optbench.optimizer("adam", backend="cpu", form=form)
+    y, _ = arrays(n=100)
+    reference_state = reference.init(y)
+    reference.update(y, dx, reference_state)
+    opt.update(x, dx, state)
+    reference.update(y, dx, reference_state)
+    np.testing.assert_array_equal(x, y)
+    assert state["t"] == 2
+
+
+def test_form_is_checked_and_fast_is_the_default():
+    assert optbench.optimizer("adam", backend="cpu").form == "fast"
+    with pytest.raises(ValueError, match=r"form must be one of \['fast', 'exact'\], got 'quick'"):
+        optbench.optimizer("adam", backend="cpu", form="quick")

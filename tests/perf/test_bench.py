@@ -9,23 +9,37 @@ import pytest
 from optbench.perf import bench
 
 
-def test_measure_gives_a_row_with_consistent_figures():
-    row = bench.measure("sgd", "cpu", 256, "float32", peers=("reference",), rounds=1, min_time=1e-4)
-    assert (row.rule, row.backend, row.n, row.dtype, row.bytes_per_parameter) == ("sgd", "cpu", 256, "float32", 12)
-    assert math.isclose(row.gb_per_s, 256 * 12 / row.seconds / 1e9)
-    assert math.isclose(row.bound_fraction, row.bound_seconds / row.seconds)
-    assert math.isclose(row.speedup("reference"), row.peers["reference"] / row.seconds)
-    assert row.speedup("torch_fused") is None
-    assert json.loads(json.dumps(row.as_dict()))["speedup"] == {"reference": row.speedup("reference")}
+def test_measure_gives_a_row_per_form_with_consistent_figures():
+    rows = bench.measure("adam", "cpu", 256, "float32", peers=("reference",), rounds=1, min_time=1e-4)
+    assert [row.form for row in rows] == ["fast", "exact"]
+    fast, exact = rows
+    assert fast.bound_seconds == exact.bound_seconds and fast.peers == exact.peers and fast.memory == exact.memory
+    for row in rows:
+        assert (row.rule, row.backend, row.n, row.dtype, row.bytes_per_parameter) == ("adam", "cpu", 256, "float32", 28)
+        assert math.isclose(row.gb_per_s, 256 * 28 / row.seconds / 1e9)
+        assert math.isclose(row.bound_fraction, row.bound_seconds / row.seconds)
+        assert math.isclose(row.speedup("reference"), row.peers["reference"] / row.seconds)
+        assert math.isclose(row.memory_gb_per_s("triad"), 256 * 12 / row.memory["triad"] / 1e9)
+        assert math.isclose(row.memory_gb_per_s("copy"), 256 * 8 / row.memory["copy"] / 1e9)
+        assert row.speedup("torch_fused") is None
+        document = json.loads(json.dumps(row.as_dict()))
+        assert document["speedup"] == {"reference": row.speedup("reference")} and document["form"] == row.form
+        assert set(document["memory_gb_per_s"]) == {"triad", "copy"}
+
+
+def test_measure_one_form():
+    rows = bench.measure("sgd", "cpu", 64, "float64", peers=(), rounds=1, min_time=1e-4, forms=("exact",))
+    assert [(row.form, row.peers) for row in rows] == [("exact", {})]
 
 
 def test_table_has_a_line_per_row_and_dashes_for_missing_peers():
-    row = bench.Row("adam", "cpu", 10**7, "float32", 0.01, 0.009, 28, {"reference": 0.15})
+    row = bench.Row("adam", "cpu", "fast", 10**7, "float32", 0.01, 0.009, 28, {"reference": 0.15},
+                    {"triad": 10**7 * 12 / 20e9})
     table = bench.format_table([row])
     line = table.splitlines()[2].split()
-    assert line[:4] == ["adam", "cpu", "1e7", "float32"]
-    assert line[4:] == ["1e+04", "1G", "28.0", "0.90", "15.00", "-", "-"]
-    assert "us/update" in table and "x fused" in table
+    assert line[:5] == ["adam", "cpu", "fast", "1e7", "float32"]
+    assert line[5:] == ["1e+04", "1G", "28.0", "0.90", "31.1", "20.0", "15.00", "-", "-", "-"]
+    assert "us/update" in table and "x fused" in table and "x forloop" in table and "triad GB/s" in table
 
 
 @pytest.mark.parametrize("n, label", [(1000, "1e3"), (10**7, "1e7"), (1 << 24, "2^24"), (12345, "12345"), (64, "64")])
@@ -42,12 +56,12 @@ def test_the_simulator_is_never_timed(monkeypatch):
 
 
 def test_memory_needed_counts_every_array_and_peer():
-    # Adam: x, dx, m, v in float32, and a copy of them for each of two peers
-    assert bench.bytes_needed("adam", 1000, "float32", ("reference", "torch")) == 4 * 1000 * 4 * 3
+    # Adam: x, dx, m, v in float32, a copy of them for each of two peers, the triad's three arrays
+    assert bench.bytes_needed("adam", 1000, "float32", ("reference", "torch")) == 4 * 1000 * 4 * 3 + 3 * 1000 * 4
 
 
 def test_write_json_is_complete_or_absent(tmp_path):
-    row = bench.Row("sgd", "cpu", 10, "float64", 1e-6, 1e-6, 24, {})
+    row = bench.Row("sgd", "cpu", "exact", 10, "float64", 1e-6, 1e-6, 24, {})
     path = bench.write_json(tmp_path / "b.json", [row], {"cpu": "x"})
     document = json.loads(path.read_text())
     assert document["machine"] == {"cpu": "x"} and document["rows"][0]["rule"] == "sgd"

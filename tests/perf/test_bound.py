@@ -48,8 +48,9 @@ def test_bound_with_several_read_only_arrays_reads_them_all():
 
 @pytest.mark.parametrize("target", bench.targets())
 def test_the_bound_runs_over_the_updated_arrays_and_leaves_them_be(target):
-    update, bound = bench.update_and_bound(target, "cpu", 17, "float32")
-    update()
+    updates, bound = bench.updates_and_bound(target, "cpu", 17, "float32")
+    for update in updates.values():
+        update()
     arrays = [a.copy() for a in bound.args[0]]
     bound()
     for a, b in zip(bound.args[0], arrays):

@@ -1,13 +1,19 @@
-"""Timing side by side: the fastest sample of each candidate, every candidate sampled."""
+"""Timing side by side: every candidate sampled once a round, the median and best of each."""
 
-from optbench.perf.timing import autorange, race
+from optbench.perf.timing import autorange, best, median, race
 
 
-def test_race_keeps_the_fastest_sample_of_each():
+def test_race_samples_every_candidate_every_round():
     calls = {"a": lambda: None, "b": lambda: sum(range(1000))}
-    best = race(calls, rounds=2, min_time=1e-4)
-    assert set(best) == {"a", "b"} and all(0 < s < 1 for s in best.values())
-    assert best["a"] < best["b"]
+    samples = race(calls, rounds=3, min_time=1e-4)
+    assert set(samples) == {"a", "b"} and all(len(v) == 3 and all(0 < s < 1 for s in v) for v in samples.values())
+    assert median(samples)["a"] < median(samples)["b"]
+
+
+def test_median_and_best_of_the_samples():
+    samples = {"a": [3.0, 1.0, 2.0], "b": [5.0, 4.0, 9.0, 6.0]}
+    assert median(samples) == {"a": 2.0, "b": 5.5}
+    assert best(samples) == {"a": 1.0, "b": 4.0}
 
 
 def test_autorange_makes_samples_long_enough():

@@ -207,9 +207,9 @@ def test_a_failing_verification_row_fails_the_section_and_keeps_the_matrix(tmp_p
     outcome = write_report(tmp_path, sections=["verification"], budget=TINY, progress=Progress(quiet=True))
 
     (section,) = outcome.failed
-    assert section.name == "verification" and "adam/cpu/float32" in section.error
+    assert section.name == "verification" and "adam/cpu/exact/float32" in section.error
     text = (tmp_path / "report.md").read_text()
-    assert "| adam | cpu | float32 |" in text and "**FAIL**" in text
+    assert "| adam | cpu | exact | float32 |" in text and "**FAIL**" in text
 
 
 # -- Captions state what the data say -----------------------------------------------------
@@ -380,10 +380,23 @@ def test_other_captions_follow_reversed_outcomes():
     text = evaluation.caption(means, names)
     assert "no trick beats the single model" in text and "gains most" not in text
 
-    rows = [SimpleNamespace(n=n, bound_fraction=f) for n, f in ((1000, 0.9), (10**6, 0.5))]
+    rows = [SimpleNamespace(n=n, bound_fraction=f, form="fast") for n, f in ((1000, 0.9), (10**6, 0.5))]
     assert "fixed cost" not in throughput.fraction_caption(rows)
-    rows = [SimpleNamespace(n=n, bound_fraction=f) for n, f in ((1000, 0.3), (10**6, 0.9))]
+    rows = [SimpleNamespace(n=n, bound_fraction=f, form="fast") for n, f in ((1000, 0.3), (10**6, 0.9))]
     assert "fixed cost" in throughput.fraction_caption(rows)
+
+
+def test_the_bound_check_sentence_is_computed_from_the_races():
+    from optbench.perf.bench import Row
+
+    def row(bound_seconds, triad_seconds):
+        return Row("sgd", "cpu", "exact", 10**6, "float32", 1e-3, bound_seconds, 12, {}, {"triad": triad_seconds})
+
+    honest = throughput.bound_check([row(1e-3, 1e-3), row(1e-3, 2e-3)])
+    assert "from 1.00 to 2.00" in honest and "no slow ceiling" in honest
+    slow = throughput.bound_check([row(4e-3, 1e-3), row(1e-3, 1e-3)])
+    assert "slower than the triad in 1 of 2 cases" in slow
+    assert throughput.bound_check([]) == ""
 
 
 def test_the_conformance_section_names_each_departure_from_its_rows(report):

@@ -1,5 +1,6 @@
-"""optbench's own backends as implementations: `optimizer(rule, backend)`, fed each update's
-rate by setting `opt.learning_rate` to a constant schedule, with its state exposed.
+"""optbench's own backends as implementations: `optimizer(rule, backend, form)`, fed each
+update's rate by setting `opt.learning_rate` to a constant schedule, with its state
+exposed; the kernel backends in both forms (`optbench.optim.form`).
 
 The cuda backend copies the gradient to the device and x back every step, which is what a
 check needs and no benchmark wants; under Numba's CUDA simulator it is left out of the
@@ -12,6 +13,7 @@ import numba
 from optbench.conformance.protocol import Implementation
 from optbench.kernels import get_backend, unavailable as backend_unavailable
 from optbench.optim import optimizer, schedule
+from optbench.optim.form import DEFAULT_FORM, FORMS
 
 LABEL = "optbench"
 BACKENDS = ("reference", "cpu", "cuda")
@@ -21,12 +23,12 @@ def unavailable():
     return None
 
 
-def factory(rule, backend):
-    """make(x0, **hyperparameters) -> step for `rule` on optbench's `backend`."""
+def factory(rule, backend, form=DEFAULT_FORM):
+    """make(x0, **hyperparameters) -> step for `rule` on optbench's `backend`, in `form`."""
     module = get_backend(backend)
 
     def make(x0, **hyperparameters):
-        opt = optimizer(rule, backend, **hyperparameters)
+        opt = optimizer(rule, backend, form=form, **hyperparameters)
         x = module.to_device(x0.copy())
         state = opt.init(x)
 
@@ -44,10 +46,11 @@ def factory(rule, backend):
 def implementations(rule):
     found = []
     for backend in BACKENDS:
-        name = f"optbench ({backend})"
         reason = backend_unavailable(backend)
         if backend == "cuda" and numba.config.ENABLE_CUDASIM:
             reason = "Numba's CUDA simulator is too slow for whole scenarios; the tests check it at small sizes"
-        found.append(Implementation(name, "optbench", rule, None if reason else factory(rule, backend),
-                                    skipped=reason or ""))
+        for form in ("exact",) if backend == "reference" else FORMS:
+            name = f"optbench ({backend})" if backend == "reference" else f"optbench ({backend}, {form})"
+            found.append(Implementation(name, "optbench", rule, None if reason else factory(rule, backend, form),
+                                        skipped=reason or ""))
     return found
