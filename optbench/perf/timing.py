@@ -6,6 +6,7 @@ processes hits one sample, not one candidate. The benchmark grid keeps the media
 each candidate's samples (`median`); `best` is the fastest.
 """
 
+import random
 import statistics
 import time
 
@@ -33,19 +34,23 @@ def autorange(call, min_time, synchronize=None):
         number = max(number * 2, int(number * min_time / max(seconds, 1e-9) * 1.2))
 
 
-def race(calls, rounds=10, min_time=0.03, synchronize=None, pause=0.002):
+def race(calls, rounds=10, min_time=0.03, synchronize=None, pause=0.002, seed=0):
     """{label: [seconds per call, one per round]}, the candidates sampled in turn, round after round.
 
-    Each round starts one candidate further along, so that none always runs right after
-    the same other one (whose threads may still be spinning), and a short pause before
-    each sample lets the previous candidate's worker threads go to sleep.
+    Each round takes the candidates in a fresh order (a seeded shuffle), so that none
+    always runs right after the same other one: a rotation would keep each candidate's
+    predecessor fixed, and whatever a predecessor leaves behind (spinning threads, evicted
+    caches, a core gone idle) would land on one candidate every round. A short pause
+    before each sample lets the previous candidate's worker threads go to sleep.
     """
     labels = list(calls)
     numbers = {label: autorange(calls[label], min_time, synchronize) for label in labels}
     samples = {label: [] for label in labels}
-    for round_ in range(rounds):
-        k = round_ % len(labels)
-        for label in labels[k:] + labels[:k]:
+    shuffle = random.Random(seed).shuffle
+    for _ in range(rounds):
+        order = labels[:]
+        shuffle(order)
+        for label in order:
             time.sleep(pause)
             samples[label].append(sample(calls[label], numbers[label], synchronize))
     return samples

@@ -20,3 +20,16 @@ def test_autorange_makes_samples_long_enough():
     calls = []
     number = autorange(lambda: calls.append(1), min_time=1e-3)
     assert number > 1 and len(calls) >= number
+
+
+def test_no_candidate_always_follows_the_same_other():
+    """A rotation would keep each one's predecessor within a round fixed (3 rounds in 4
+    here); the shuffle spreads it over the others."""
+    seen = []
+    calls = {label: (lambda label=label: seen.append(label)) for label in "abcd"}
+    race(calls, rounds=40, min_time=0)
+    timed = seen[8:]  # after autorange's two calls each (warm-up, one sample)
+    for label in "abcd":
+        before = [timed[i - 1] for i in range(1, len(timed)) if timed[i] == label]
+        most = max(before.count(other) for other in set(before))
+        assert most / len(before) < 0.6, (label, before)
