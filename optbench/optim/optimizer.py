@@ -62,6 +62,17 @@ class Optimizer:
                 if scalars is not None:
                     self._scalars = scalars
 
+    @property
+    def learning_rate(self):
+        """The learning-rate schedule; set it to a number or a schedule at any time."""
+        return self._schedule
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._schedule = as_schedule(value)
+        # a constant rate is read as it is on the small-update path, without a call
+        self._constant_rate = self._schedule.learning_rate if self._schedule.kind == "constant" else None
+
     def __repr__(self):
         settings = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
         return (f"optimizer({self.rule.name!r}, backend={self.backend.name!r}, form={self.form!r}, "
@@ -82,11 +93,13 @@ class Optimizer:
                 try:
                     if x.ndim == 1 and x.size < self._small_size:
                         arrays = self._fetch(state)
+                        rate = self._constant_rate
+                        if rate is None:
+                            rate = self._schedule(t)
                         if self._small_takes_settings:
-                            self._small(x, dx, *arrays, self.learning_rate(t), t + 1, *self._scalar_arguments)
+                            self._small(x, dx, *arrays, rate, t + 1, *self._scalar_arguments)
                         else:
-                            self._small(x, dx, *arrays,
-                                        *self._scalars(self.learning_rate(t), t + 1, *self._scalar_arguments))
+                            self._small(x, dx, *arrays, *self._scalars(rate, t + 1, *self._scalar_arguments))
                         state["t"] = t + 1
                         return
                 except (AttributeError, KeyError, TypeError, ValueError):  # refused before any write: every check

@@ -229,3 +229,19 @@ def test_form_is_checked_and_fast_is_the_default():
     assert optbench.optimizer("adam", backend="cpu").form == "fast"
     with pytest.raises(ValueError, match=r"form must be one of \['fast', 'exact'\], got 'quick'"):
         optbench.optimizer("adam", backend="cpu", form="quick")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_learning_rate_can_be_changed_between_updates(backend):
+    opt = optbench.optimizer("sgd", backend=backend, learning_rate=0.1)
+    x, dx = np.ones(3), np.ones(3)
+    state = opt.init(x)
+    opt.update(x, dx, state)                                                  # 1 - 0.1
+    opt.learning_rate = 0.5
+    opt.update(x, dx, state)                                                  # - 0.5
+    opt.learning_rate = optbench.schedule("step", 1.0, drop=0.5, every=1)
+    opt.update(x, dx, state)                                                  # t = 2: - 0.25
+    np.testing.assert_allclose(x, 1 - 0.1 - 0.5 - 0.25)
+    with pytest.raises(ValueError, match="learning_rate"):
+        opt.learning_rate = -1.0
+    assert opt.learning_rate.kind == "step"
