@@ -53,15 +53,7 @@ import numba
 {step} = numba.njit(error_model="numpy", cache=True)({step})
 
 
-def _signatures(*leading):
-    \"\"\"One signature per dtype: the updated arrays writeable, the others read-only.\"\"\"
-    found = []
-    for dtype in (numba.float32, numba.float64):
-        written = numba.types.Array(dtype, 1, "C")
-        read = numba.types.Array(dtype, 1, "C", readonly=True)
-        found.append(numba.void(*leading, {array_types}, *[numba.float64] * {n_scalars}))
-    return found
-
+{signatures}
 
 @numba.njit(error_model="numpy", cache=True)
 def _run({run_parameters}):
@@ -102,6 +94,22 @@ def parallel(_threads, {parameters}):
 """
 
 
+def _signatures(elementwise, trailing):
+    """The text of `_signatures(*leading)`, which a generated module calls to compile its
+    kernels eagerly: one signature per dtype, the arrays the step updates writeable, the
+    others read-only, then the `trailing` types (Numba type names)."""
+    arrays = ", ".join("written" if j in elementwise.updated else "read" for j in range(elementwise.n_arrays))
+    return f'''def _signatures(*leading):
+    """One signature per dtype: the updated arrays writeable, the others read-only."""
+    found = []
+    for dtype in (numba.float32, numba.float64):
+        written = numba.types.Array(dtype, 1, "C")
+        read = numba.types.Array(dtype, 1, "C", readonly=True)
+        found.append(numba.void(*leading, {arrays}, {", ".join(trailing) or "*()"}))
+    return found
+'''
+
+
 def source(elementwise):
     """The generated kernel module's text for an `Elementwise` step."""
     names = elementwise.array_names
@@ -127,8 +135,7 @@ def source(elementwise):
         chunk_slices=sliced("_lo:_hi"),
         size_check=(f"if {' or '.join(f'{a}.size != {first}.size' for a in names[1:])}:\n"
                     f"        raise ValueError(\"the arrays differ in size\")") if len(names) > 1 else "pass",
-        array_types=", ".join("written" if j in elementwise.updated else "read" for j in range(len(names))),
-        n_scalars=elementwise.n_scalars,
+        signatures=_signatures(elementwise, ["numba.float64"] * elementwise.n_scalars),
     )
 
 
@@ -152,15 +159,7 @@ from {kernels} import serial
 {name} = numba.njit(error_model="numpy", cache=True)({name})
 
 
-def _signatures():
-    \"\"\"One signature per dtype: the updated arrays writeable, the others read-only.\"\"\"
-    found = []
-    for dtype in (numba.float32, numba.float64):
-        written = numba.types.Array(dtype, 1, "C")
-        read = numba.types.Array(dtype, 1, "C", readonly=True)
-        found.append(numba.void({array_types}, numba.float64, numba.int64, {setting_types}))
-    return found
-
+{signatures}
 
 @numba.njit(_signatures(), error_model="numpy", cache=True)
 def small({arrays}, _learning_rate, _t, {settings}):
@@ -177,9 +176,10 @@ def small_launcher(elementwise, scalars=None, settings=()):
     *scalars)`, and the compiled scalars are None. With `scalars(learning_rate, t,
     *settings)`, a pure function of arithmetic and `math` (a fast form's), it is compiled
     too, and `kernel(*arrays, learning_rate, t, *settings)` computes the step's scalars
-    itself, in double precision, inside the one compiled call; it is compiled eagerly,
-    like the serial kernel, for the given `settings` values' types (`_numba_type`). The compiled scalars function is returned so that larger arrays
-    get the very same scalars.
+    itself, in double precision, inside the one compiled call. It is compiled eagerly,
+    like the serial kernel, for the types of the given `settings` values (`_numba_type`).
+    The compiled scalars function is returned, so that larger arrays get the very same
+    scalars.
     """
     serial = kernels(elementwise)[0]
     if scalars is None:
@@ -190,8 +190,7 @@ def small_launcher(elementwise, scalars=None, settings=()):
     text = SMALL_TEMPLATE.format(
         kernels=kernel_module.__name__, source=textwrap.dedent(inspect.getsource(scalars)), name=scalars.__name__,
         arrays=", ".join(names), settings=", ".join(parameters),
-        array_types=", ".join("written" if j in elementwise.updated else "read" for j in range(len(names))),
-        setting_types=", ".join(_numba_type(v) for v in settings))
+        signatures=_signatures(elementwise, ["numba.float64", "numba.int64", *map(_numba_type, settings)]))
     module = load_module("cpu_small", text, digest(text, numba.__version__))
     return module.small, config.PARALLEL_THRESHOLD, getattr(module, scalars.__name__)
 
