@@ -4,8 +4,9 @@ memory speed in one run, and the table.
 
 Every figure is measured side by side: each candidate of a case (the kernel in its
 exact and its fast form, its bound from `bound.py`, the NumPy reference, torch.optim
-forloop, foreach and fused, and the triad and copy of `memory.py`) is sampled in turn,
-round after round (`timing.race`), and the median of each candidate's samples is kept.
+forloop, foreach and fused, and on the cpu the triad and copy of `memory.py`) is
+sampled in turn, round after round (`timing.race`), and the median of each candidate's
+samples is kept.
 
     rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
     print(format_table(rows))
@@ -94,14 +95,13 @@ def updates_and_bound(target, backend, n, dtype, seed=0, forms=FORMS):
     """
     module = get_backend(backend)
     x, dx = map(module.to_device, _data(n, dtype, seed, 2))
-    updates = {}
     if target == AVERAGE:
         average = parameter_average(backend)
         x_test = average.init(x)
         arrays = (x_test, x)
         updates = dict.fromkeys(forms, functools.partial(average.update, x_test, x))
     else:
-        state = None
+        updates, state = {}, None
         for form in forms:
             opt = optimizer(target, backend, form=form)
             state = opt.init(x) if state is None else state
