@@ -94,7 +94,7 @@ def parallel(_threads, {parameters}):
 """
 
 
-def _signatures(elementwise, trailing):
+def _signatures_source(elementwise, trailing):
     """The text of `_signatures(*leading)`, which a generated module calls to compile its
     kernels eagerly: one signature per dtype, the arrays the step updates writeable, the
     others read-only, then the `trailing` types (Numba type names)."""
@@ -135,7 +135,7 @@ def source(elementwise):
         chunk_slices=sliced("_lo:_hi"),
         size_check=(f"if {' or '.join(f'{a}.size != {first}.size' for a in names[1:])}:\n"
                     f"        raise ValueError(\"the arrays differ in size\")") if len(names) > 1 else "pass",
-        signatures=_signatures(elementwise, ["numba.float64"] * elementwise.n_scalars),
+        signatures=_signatures_source(elementwise, ["numba.float64"] * elementwise.n_scalars),
     )
 
 
@@ -190,7 +190,7 @@ def small_launcher(elementwise, scalars=None, settings=()):
     text = SMALL_TEMPLATE.format(
         kernels=kernel_module.__name__, source=textwrap.dedent(inspect.getsource(scalars)), name=scalars.__name__,
         arrays=", ".join(names), settings=", ".join(parameters),
-        signatures=_signatures(elementwise, ["numba.float64", "numba.int64", *map(_numba_type, settings)]))
+        signatures=_signatures_source(elementwise, ["numba.float64", "numba.int64", *map(_numba_type, settings)]))
     module = load_module("cpu_small", text, digest(text, numba.__version__))
     return module.small, config.PARALLEL_THRESHOLD, getattr(module, scalars.__name__)
 

@@ -106,7 +106,7 @@ class Optimizer:
                     pass
         t = self._check(x, dx, state)
         learning_rate = self.learning_rate(t)
-        arrays = [state[name] for name in self.rule.state]
+        arrays = self._fetch(state)
         if self._reference is not None:
             self._update_reference(x, dx, arrays, learning_rate, t)
         else:

@@ -2,16 +2,15 @@
 
 `torch_call(target, n, dtype, implementation)` builds the torch optimizer of a rule in
 one of its implementations ("forloop", "foreach", "fused"), with optbench's default
-hyperparameters under torch's names (the conformance adapter's mapping), on tensors of torch's own (its allocator, its
+hyperparameters under torch's names and the keyword that picks each implementation
+(both the conformance adapter's), on tensors of torch's own (its allocator, its
 alignment), the gradient set once. The NumPy reference is the other peer; it runs
 through optbench's own interface (`bench.kernel_call(target, "reference", ...)`).
 """
 
+from optbench.conformance.adapters.torch_adapter import MODE_OPTIONS, MODES as IMPLEMENTATIONS
 from optbench.conformance.adapters.torch_adapter import OPTIMIZERS as TORCH_OPTIMIZERS
 from optbench.optim import get_rule
-IMPLEMENTATIONS = ("forloop", "foreach", "fused")
-# the keyword that picks each implementation; forloop is torch's single-tensor loop
-CHOICE = {"forloop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
 
 def torch_or_none():
@@ -35,7 +34,7 @@ def torch_call(target, n, dtype, implementation, device="cpu", seed=0):
     param.grad = torch.randn(n, generator=generator, dtype=kind).to(device)
     try:
         opt = getattr(torch.optim, name)(
-            [param], lr=defaults["learning_rate"], **options(defaults), **CHOICE[implementation]
+            [param], lr=defaults["learning_rate"], **options(defaults), **MODE_OPTIONS[implementation]
         )
         opt.step()
     except (RuntimeError, TypeError, ValueError):
