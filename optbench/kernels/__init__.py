@@ -7,7 +7,7 @@ run as they are). Generated modules are written to the cache folder (`modules.py
 This package knows no rule: it imports nothing of optbench but the foundation modules
 `config` and `files`.
 
-A backend module provides `check_array(label, a, writeable)`, `zeros_like(x)`,
+A backend module provides `check_array(label, a, writeable)`, `empty_like(x)`, `zeros_like(x)`,
 `copy(x)`, `to_device(a)` and `to_host(a)`; the kernel backends also
 `launcher(elementwise)`. The cuda module is imported only when asked for, so that the
 other backends never touch CUDA.

@@ -39,7 +39,7 @@ import textwrap
 import numba
 
 from optbench import config
-from optbench.kernels.host import check_array, copy, to_device, to_host, zeros_like  # noqa: F401
+from optbench.kernels.host import check_array, copy, empty_like, to_device, to_host, zeros_like  # noqa: F401
 from optbench.kernels.modules import digest, load_module
 
 name = "cpu"
@@ -48,7 +48,7 @@ TEMPLATE = """\
 import math
 
 import numba
-
+{functions}
 {source}
 {step} = numba.njit(error_model="numpy", cache=True)({step})
 
@@ -98,7 +98,7 @@ def _signatures_source(elementwise, trailing):
     """The text of `_signatures(*leading)`, which a generated module calls to compile its
     kernels eagerly: one signature per dtype, the arrays the step updates writeable, the
     others read-only, then the `trailing` types (Numba type names)."""
-    arrays = ", ".join("written" if j in elementwise.updated else "read" for j in range(elementwise.n_arrays))
+    arrays = ", ".join("written" if j in elementwise.written else "read" for j in range(len(elementwise.array_names)))
     return f'''def _signatures(*leading):
     """One signature per dtype: the updated arrays writeable, the others read-only."""
     found = []
@@ -121,6 +121,7 @@ def source(elementwise):
         return ", ".join([*(f"{a}[{index}]" for a in names), *casts])
 
     return TEMPLATE.format(
+        functions=function_imports(elementwise),
         source=elementwise.source,
         step=elementwise.step.__name__,
         first=first,
@@ -139,12 +140,31 @@ def source(elementwise):
     )
 
 
+def _function_sources(elementwise):
+    if not elementwise.functions:
+        return ()
+    from optbench.kernels import vecmath
+    return (inspect.getsource(vecmath),)
+
+
+def function_imports(elementwise):
+    """The import of the step's elementary functions from `vecmath`, whose loops vectorize."""
+    if not elementwise.functions:
+        return ""
+    return f"from optbench.kernels.vecmath import {', '.join(elementwise.functions)}\n"
+
+
 @functools.cache
 def kernels(elementwise):
     """The kernels of an `Elementwise` step: `serial(*arrays, *scalars)` and
-    `parallel(threads, *arrays, *scalars)`."""
+    `parallel(threads, *arrays, *scalars)`.
+
+    The module's name digests its text, Numba's version and, for a step that calls
+    elementary functions, the source of `vecmath`: Numba's cache checks only the file it
+    compiles, so a change to a function it calls from another module must give the
+    kernel another name."""
     text = source(elementwise)
-    module = load_module("cpu", text, digest(text, numba.__version__))
+    module = load_module("cpu", text, digest(text, numba.__version__, *_function_sources(elementwise)))
     return module.serial, module.parallel
 
 

@@ -43,7 +43,7 @@ TEMPLATE = """\
 import math
 
 from numba import cuda
-
+{functions}
 {source}
 {step} = cuda.jit(device=True)({step})
 
@@ -68,6 +68,7 @@ def kernel(elementwise):
     names = elementwise.array_names
     scalars = [f"s{j}" for j in range(elementwise.n_scalars)]
     source = TEMPLATE.format(
+        functions="".join(f"{f} = math.{f}\n" for f in elementwise.functions),
         source=elementwise.source,
         step=elementwise.step.__name__,
         parameters=", ".join([*names, *scalars]),
@@ -128,6 +129,12 @@ def check_array(label, a, writeable=True):
     interface = getattr(a, "__cuda_array_interface__", None)
     if writeable and interface and interface["data"][1]:
         raise ValueError(f"{label} is read-only; it is updated in place and must be writeable")
+
+
+def empty_like(x):
+    """An uninitialized device array shaped like x."""
+    x = device_view(x)
+    return cuda.device_array(x.shape, x.dtype)
 
 
 def zeros_like(x):

@@ -2,18 +2,27 @@
 
 A step is a pure function of scalars using arithmetic and `math` only:
 
-    step(a0, a1, ..., s0, s1, ...) -> new values of the updated arrays
+    step(a0, a1, ..., s0, s1, ...) -> new values of the written arrays
 
-Its first `n_arrays` parameters are array elements, the rest per-call scalars that the
-host computes once and passes in the array's dtype. `updated` lists the positions of
-the arrays that the step writes back, in the order it returns them (a step that
-updates one array returns its value bare, not in a tuple).
+Its first `n_arrays` parameters are array elements the step reads, the rest per-call
+scalars that the host computes once and passes in the array's dtype. `updated` lists
+the positions of the read arrays that the step writes back. `outputs` names arrays that
+the step writes without reading them (an activation's `out`): they come first among the
+kernel's arrays, and the step returns their values first, then the updated ones (a step
+that writes one array returns its value bare, not in a tuple).
+
+`functions` names the elementary functions the step calls by their bare name (`exp`,
+`tanh`): each backend binds them, the cpu to the vectorizable ones of `vecmath.py`, cuda
+to the device's own, so that one definition runs everywhere.
 """
 
+import functools
 import inspect
 import textwrap
 from dataclasses import dataclass
 from typing import Callable
+
+FUNCTIONS = ("exp", "tanh")
 
 
 @dataclass(frozen=True)
@@ -21,14 +30,33 @@ class Elementwise:
     step: Callable
     n_arrays: int
     updated: tuple
+    outputs: tuple = ()
+    functions: tuple = ()
 
-    @property
+    def __post_init__(self):
+        unknown = set(self.functions) - set(FUNCTIONS)
+        if unknown:
+            raise ValueError(f"unknown elementary function(s) {sorted(unknown)}; the backends bind {list(FUNCTIONS)}")
+
+    @functools.cached_property
     def parameters(self):
         return tuple(inspect.signature(self.step).parameters)
 
     @property
-    def array_names(self):
+    def read_names(self):
+        """The arrays the step reads, in its parameters' order."""
         return self.parameters[: self.n_arrays]
+
+    @property
+    def array_names(self):
+        """The kernel's arrays: the outputs, then the arrays the step reads."""
+        return (*self.outputs, *self.read_names)
+
+    @property
+    def written(self):
+        """Positions in `array_names` of the arrays the kernel writes."""
+        first = len(self.outputs)
+        return (*range(first), *(first + k for k in self.updated))
 
     @property
     def n_scalars(self):
@@ -42,6 +70,7 @@ class Elementwise:
     def kernel_body(self, index, scalar):
         """The loop body: `index` names the element, `scalar(j)` the j-th scalar."""
         names = self.array_names
-        args = [f"{a}[{index}]" for a in names] + [scalar(j) for j in range(self.n_scalars)]
-        targets = ", ".join(f"{names[k]}[{index}]" for k in self.updated)
+        read = self.read_names
+        args = [f"{a}[{index}]" for a in read] + [scalar(j) for j in range(self.n_scalars)]
+        targets = ", ".join(f"{names[k]}[{index}]" for k in self.written)
         return f"{targets} = {self.step.__name__}({', '.join(args)})"

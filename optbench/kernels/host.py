@@ -21,6 +21,10 @@ def check_array(label, a, writeable=True):
         raise ValueError(f"{label} is read-only; it is updated in place and must be writeable")
 
 
+def empty_like(x):
+    return np.empty_like(x)
+
+
 def zeros_like(x):
     return np.zeros_like(x)
 

@@ -73,7 +73,7 @@ def bytes_needed(target, n, dtype, peers=PEERS):
     """Memory a case allocates at size n: its arrays, as much again for each peer, and
     the memory measures' own three arrays."""
     itemsize = np.dtype(dtype).itemsize
-    arrays = elementwise_of(target).n_arrays * n * itemsize
+    arrays = len(elementwise_of(target).array_names) * n * itemsize
     return arrays * (1 + len(peers)) + 3 * n * itemsize
 
 
@@ -131,7 +131,7 @@ def threshold_curve(target="adam", dtype="float32", sizes=None, rounds=5, min_ti
     scalars = (0.5,) * elementwise.n_scalars
     curve = []
     for n in sizes or [1 << k for k in range(10, 25)]:
-        arrays = _data(n, dtype, 0, elementwise.n_arrays)
+        arrays = _data(n, dtype, 0, len(elementwise.array_names))
         for a in arrays[1:]:
             np.abs(a, out=a)  # a valid state for every rule (caches >= 0)
         threads = numba.get_num_threads()

@@ -67,7 +67,7 @@ def instruction_mix(target, form="fast", dtype="float32"):
     width = max(widths, key=lambda w: (w != "xmm", widths[w])) if widths else "xmm"
     lanes = LANES[width, itemsize]
     stores = sum(1 for line in body if line.startswith("vmovup") and re.search(r"%[xyz]mm\d+,\s*\S*\(", line))
-    per_iteration = max(1, stores // len(elementwise.updated)) * lanes
+    per_iteration = max(1, stores // len(elementwise.written)) * lanes
     counts = collections.Counter(op for op in map(_arithmetic, body) if op)
     return {"width": width, "lanes": lanes, "elements_per_iteration": per_iteration,
             "per_element": {op: counts[op] / per_iteration for op in sorted(counts)}}
