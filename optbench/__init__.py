@@ -17,6 +17,8 @@ The packages, from the bottom up (an arrow never points up):
     config, files, checks     foundation: settings, atomic files, argument checks
     kernels                   step -> kernel compiler and backends (cpu, cuda, reference)
     optim                     rules, hyperparameters, schedules, optimizer(), averaging
+    blocks                    network blocks: activations, batch norm, dropout, maxout,
+                              weight initialization, preprocessing
     verification              error measures, tolerance, named variants, gradcheck
     conformance               anyone's implementation beside the reference; verify
     problems                  standard problems with loss, gradient, x0 and f*

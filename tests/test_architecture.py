@@ -3,11 +3,12 @@
     config, files, checks   foundation: import nothing of optbench
     kernels                 the foundation's config and files only (it knows no rule)
     optim                   foundation, kernels, reference
-    verification            foundation, kernels, optim, reference
-    conformance             foundation, kernels, optim, verification, reference
-    perf                    foundation, kernels, optim, conformance.adapters (torch's names)
-    problems                foundation, perf.threads
-    training                foundation, optim, problems
+    blocks                  foundation, kernels, optim.hyperparameters, reference
+    verification            foundation, kernels, optim, blocks, reference
+    conformance             foundation, kernels, optim, blocks, verification, reference
+    perf                    foundation, kernels, optim, blocks, conformance.adapters (torch's names)
+    problems                foundation, blocks, perf.threads
+    training                foundation, optim, blocks, problems
     solvers                 foundation, perf.threads
     report                  anything but cli
     testing                 conformance: assertions for the user's own tests
@@ -31,12 +32,13 @@ ALLOWED = {
     "checks": set(),
     "kernels": {"config", "files", "kernels"},
     "optim": FOUNDATION | {"kernels", "optim", "reference"},
-    "verification": FOUNDATION | {"kernels", "optim", "reference", "verification"},
-    "conformance": FOUNDATION | {"kernels", "optim", "reference", "verification", "conformance"},
+    "blocks": FOUNDATION | {"kernels", "optim.hyperparameters", "reference", "blocks"},
+    "verification": FOUNDATION | {"kernels", "optim", "blocks", "reference", "verification"},
+    "conformance": FOUNDATION | {"kernels", "optim", "blocks", "reference", "verification", "conformance"},
     "testing": {"conformance"},
-    "perf": FOUNDATION | {"kernels", "optim", "perf", "conformance.adapters"},
-    "problems": FOUNDATION | {"problems", "perf.threads"},
-    "training": FOUNDATION | {"optim", "problems", "training"},
+    "perf": FOUNDATION | {"kernels", "optim", "blocks", "perf", "conformance.adapters"},
+    "problems": FOUNDATION | {"blocks", "problems", "perf.threads"},
+    "training": FOUNDATION | {"optim", "blocks", "problems", "training"},
     "solvers": FOUNDATION | {"solvers", "perf.threads"},
 }
 EVERYTHING_BUT_CLI = "report"

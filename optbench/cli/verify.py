@@ -1,7 +1,9 @@
 """Check every kernel against the NumPy reference and print the matrix.
 
 Rows: rule x backend x form x dtype, with the steps run, the worst error (in ulps of the
-largest value, and relative), the derived tolerance and the verdict. Exits 1 if any
+largest value, and relative), the derived tolerance and the verdict; then the network
+blocks: block x backend x dtype x result (out, each gradient, running statistics).
+`--rule` alone checks rules only, `--block` alone blocks only. Exits 1 if any
 row fails; the exact form on the cpu must agree bit for bit (tolerance 0 ulps). By
 default both kernel backends are tried and one that cannot run here is
 listed as skipped, with the reason; a backend asked for by name that cannot run here
@@ -13,16 +15,19 @@ import sys
 
 from optbench import config
 from optbench.cli.arguments import fail, non_negative_int, positive_int
+from optbench.blocks.registry import block_names
 from optbench.kernels import unavailable
 from optbench.optim import rule_names
 from optbench.optim.form import FORMS
-from optbench.conformance.verify import verify_all
+from optbench.conformance.block_matrix import format_block_matrix
+from optbench.conformance.verify import verify_all, verify_blocks
 
 KERNEL_BACKENDS = ("cpu", "cuda")
 
 
 def add_arguments(parser):
     parser.add_argument("--rule", action="append", choices=rule_names(), help="repeatable; default: all")
+    parser.add_argument("--block", action="append", choices=block_names(), help="repeatable; default: all")
     parser.add_argument("--backend", action="append", choices=KERNEL_BACKENDS,
                         help="repeatable; default: both, skipping one that cannot run here")
     parser.add_argument("--dtype", action="append", choices=config.DTYPES, help="repeatable; default: both")
@@ -37,21 +42,32 @@ def run(args):
         reason = unavailable(backend)
         if reason:
             return fail("verify", f"backend {backend} cannot run here: {reason}")
-    rows, skipped = verify_all(
-        rules=args.rule,
-        backends=args.backend or KERNEL_BACKENDS,
-        dtypes=args.dtype or config.DTYPES,
-        steps=args.steps,
-        seed=args.seed,
-        average=not args.rule,
-        forms=tuple(dict.fromkeys(args.form or FORMS)),
-    )
+    backends = args.backend or KERNEL_BACKENDS
+    dtypes = args.dtype or config.DTYPES
+    rows, skipped, block_rows = [], [], []
+    if args.rule or not args.block:
+        rows, skipped = verify_all(
+            rules=args.rule,
+            backends=backends,
+            dtypes=dtypes,
+            steps=args.steps,
+            seed=args.seed,
+            average=not args.rule,
+            forms=tuple(dict.fromkeys(args.form or FORMS)),
+        )
+    if args.block or not args.rule:
+        block_rows, skipped = verify_blocks(args.block, backends, dtypes, args.seed)
     if args.json:
-        json.dump({"rows": [dict(vars(r), verdict=r.verdict) for r in rows], "skipped": skipped}, sys.stdout, indent=2)
+        json.dump({"rows": [dict(vars(r), verdict=r.verdict) for r in rows],
+                   "blocks": [dict(vars(r), verdict=r.verdict) for r in block_rows], "skipped": skipped},
+                  sys.stdout, indent=2)
         print()
     else:
-        print(format_matrix(rows, skipped))
-    return 0 if all(r.passed for r in rows) else 1
+        if rows:
+            print(format_matrix(rows, skipped if not block_rows else ()))
+        if block_rows or not rows:
+            print(format_block_matrix(block_rows, skipped))
+    return 0 if all(r.passed for r in [*rows, *block_rows]) else 1
 
 
 def format_matrix(rows, skipped=()):
@@ -69,3 +85,4 @@ def format_matrix(rows, skipped=()):
     summary = f"{len(rows) - len(failed)} passed, {len(failed)} failed"
     seeds = sorted({r.seed for r in rows})
     return "\n".join(lines + [summary + (f" (seed {seeds[0]})" if len(seeds) == 1 else "")])
+

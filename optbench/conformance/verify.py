@@ -9,6 +9,12 @@ derived tolerance of `optbench.verification.errors`. Both forms of each rule are
 (`optbench.optim.form`): the fast form within that tolerance, and the exact form on the
 cpu backend bit for bit, with a tolerance of 0 ulps; on cuda, where the device may fuse a
 multiply and an add, the exact form too is held to the derived tolerance.
+
+The network blocks (`optbench.blocks`) are verified on the same measures
+(`conformance/blocks.py`): every block on every backend, in both dtypes, on fresh inputs
+from the block's own `sample`, each result of the forward and the backward pass (out,
+every gradient, running statistics) against the literal reference within the tolerance
+the block derives.
 """
 
 import dataclasses
@@ -17,6 +23,8 @@ import secrets
 import numpy as np
 
 from optbench import config
+from optbench.blocks.registry import block_names, get_block
+from optbench.conformance import blocks as block_harness
 from optbench.conformance.adapters.optbench_adapter import factory
 from optbench.conformance.harness import Harness
 from optbench.conformance.trajectory import Broken, compare, run
@@ -141,12 +149,9 @@ def verify_all(rules=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, steps
     """The matrix rule x backend x form x dtype (the average has one form, its exact one);
     rows for unavailable backends say why they were skipped."""
     rules = rule_names() if rules is None else list(rules)
-    rows, skipped = [], []
-    for backend in backends:
-        reason = unavailable(backend)
-        if reason:
-            skipped.append({"backend": backend, "reason": reason})
-            continue
+    rows = []
+    runnable, skipped = _runnable(backends)
+    for backend in runnable:
         n = size or getattr(get_backend(backend), "VERIFY_SIZE", 1000)
         for dtype in dtypes:
             for rule in rules:
@@ -157,4 +162,40 @@ def verify_all(rules=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, steps
     return rows, skipped
 
 
-__all__ = ["Verdict", "verify", "verify_all", "verify_average"]
+def _runnable(backends):
+    """(the backends that can run here, [{"backend", "reason"}] for the others)."""
+    reasons = {backend: unavailable(backend) for backend in backends}
+    return ([b for b, why in reasons.items() if not why],
+            [{"backend": b, "reason": why} for b, why in reasons.items() if why])
+
+
+BLOCK_VERIFY_SIZE = 4096
+
+
+def verify_block(block, backend="cpu", dtype="float32", shape=None, seed=None):
+    """[BlockRow]: every result of `block`'s kernels on `backend` beside the reference.
+
+    `shape` defaults to the block's shape for the backend's verification size (4096
+    elements on the cpu, `VERIFY_SIZE` on cuda: 64 on the simulator)."""
+    block = get_block(block)
+    module = get_backend(backend)
+    if shape is None:
+        shape = block.shape(getattr(module, "VERIFY_SIZE", BLOCK_VERIFY_SIZE))
+    run = block_harness.backend_implementation(block, backend)
+    return block_harness.check(block, run, f"optbench ({module.name})", dtype, shape, seed, diagnose=False)
+
+
+def verify_blocks(blocks=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, seed=None):
+    """The matrix block x backend x dtype x result; rows for unavailable backends say why
+    they were skipped."""
+    blocks = block_names() if blocks is None else list(blocks)
+    rows = []
+    runnable, skipped = _runnable(backends)
+    for backend in runnable:
+        for dtype in dtypes:
+            for block in blocks:
+                rows.extend(verify_block(block, backend, dtype, seed=seed))
+    return rows, skipped
+
+
+__all__ = ["Verdict", "verify", "verify_all", "verify_average", "verify_block", "verify_blocks"]

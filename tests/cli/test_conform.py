@@ -74,3 +74,37 @@ def test_an_unknown_library_or_scenario_is_refused_with_the_choices(capsys):
             main(["conform", *argv])
         assert exit_.value.code == 2
         assert "choose from" in capsys.readouterr().err
+
+
+def test_blocks_against_torch(capsys):
+    pytest.importorskip("torch")
+    assert main(["conform", "--block", "relu", "--block", "sigmoid", "--library", "torch", "--dtype", "float64"]) == 0
+    out = capsys.readouterr().out
+    assert "torch.nn.functional" in out and "blocks: 4 passed, 0 failed, 0 skipped" in out
+
+
+def test_your_own_block_functions(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_layers.py").write_text(
+        "import numpy as np\n"
+        "def relu_forward(x):\n    return np.maximum(0, x), x\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--implementation", "my_layers", "--block", "relu", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["blocks"]
+    assert {(r["implementation"], r["verdict"]) for r in rows} == {("my_layers", "pass")}
+
+
+def test_your_own_wrong_block_is_named(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_wrong_layers.py").write_text(
+        "import numpy as np\n"
+        "def leaky_relu_forward(x, slope=0.1):\n    return np.where(x > 0, slope * x, x), (x, slope)\n"
+        "def leaky_relu_backward(dout, cache):\n    x, slope = cache\n    return np.where(x > 0, slope * dout, dout)\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["conform", "--implementation", "my_wrong_layers", "--block", "leaky_relu", "--dtype", "float64"]) == 1
+    assert "leaky_slope_on_positive_side" in capsys.readouterr().out
+
+
+def test_block_usage_errors(capsys):
+    assert main(["conform", "--implementation", "x", "--block", "relu", "--block", "tanh"]) == 2
+    assert main(["conform", "--block", "relu", "--library", "optax"]) == 2
+    assert "blocks have implementations in" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """`optbench verify`: the matrix, JSON, and the exit code."""
 
+import dataclasses
 import json
 
 import pytest
@@ -52,3 +53,36 @@ def test_by_default_a_backend_that_cannot_run_is_listed_as_skipped(monkeypatch, 
     monkeypatch.setattr(verification, "unavailable", lambda backend: "no CUDA device" if backend == "cuda" else None)
     assert main(["verify", "--rule", "sgd", "--steps", "2"]) == 0
     assert "cuda: skipped: no CUDA device" in capsys.readouterr().out
+
+
+def test_blocks_are_verified_too(capsys):
+    assert main(["verify", "--block", "relu", "--block", "tanh", "--backend", "cpu", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "worst ulps" in out and "tanh" in out and "dx" in out and "blocks: 8 passed, 0 failed, 0 skipped (seed 2)" in out
+    assert "adam" not in out
+
+
+def test_rules_alone_leave_the_blocks_out(capsys):
+    assert main(["verify", "--rule", "sgd", "--backend", "cpu", "--steps", "2"]) == 0
+    assert "blocks:" not in capsys.readouterr().out
+
+
+def test_block_rows_in_json(capsys):
+    assert main(["verify", "--json", "--block", "elu", "--backend", "cpu", "--dtype", "float64", "--seed", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == []
+    assert [(r["block"], r["output"], r["verdict"]) for r in report["blocks"]] == [
+        ("elu", "out", "pass"), ("elu", "dx", "pass")]
+
+
+def test_a_failing_block_exits_non_zero(monkeypatch, capsys):
+    from optbench.blocks import elu
+
+    def forward(x, zero, one, alpha):  # ELU without the -1
+        return x if x > zero else alpha * exp(x)
+
+    from optbench.kernels.vecmath import exp  # noqa: F401  (the step's elementary function)
+
+    monkeypatch.setattr(elu, "ACTIVATION", dataclasses.replace(elu.ACTIVATION, forward_step=forward))
+    assert main(["verify", "--block", "elu", "--backend", "cpu", "--dtype", "float32"]) == 1
+    assert "FAIL" in capsys.readouterr().out

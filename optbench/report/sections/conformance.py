@@ -3,12 +3,15 @@ the literal reference on the scenarios that expose the known departures.
 
 `optbench.conformance.matrix.matrix` over the peer libraries; for each departure found
 (library, rule, setting and diagnosis), a figure of the error over the steps under the
-scenario where it is largest against its tolerance, captioned from that row.
+scenario where it is largest against its tolerance, captioned from that row. Then the
+network blocks of torch.nn.functional beside the blocks' references
+(`optbench.conformance.block_matrix`), each departure named by the blocks' variants.
 """
 
 import numpy as np
 
 from optbench.conformance.adapters import PEERS
+from optbench.conformance.block_matrix import block_matrix
 from optbench.conformance.matrix import matrix, summary
 from optbench.report import style
 
@@ -96,3 +99,27 @@ def build(section, budget, progress):
         name = "-".join(part for part in (key[0], key[2], key[3], key[4]) if part)
         name = "".join(c if c.isalnum() else "-" for c in name)[:80]
         section.figure(figure(row, key), name, caption(key, row, group))
+
+    blocks(section)
+
+
+def blocks(section):
+    """The table of torch.nn.functional's blocks and a sentence on their departures."""
+    rows = block_matrix(["torch"])
+    checked = [r for r in rows if not r.where.startswith("skipped")]
+    departing = [r for r in checked if not r.passed]
+    skipped = sorted({(r.block, r.where.removeprefix("skipped: ")) for r in rows if r.where.startswith("skipped")})
+    text = (f"torch.nn.functional's blocks beside the literal references: {len(checked) - len(departing)} of "
+            f"{len(checked)} results conform")
+    if departing:
+        text += "; " + "; ".join(
+            f"{r.block} {r.output} in {r.dtype} departs by {r.worst_ulps:.3g} ulps against {r.tolerance_ulps:.3g}, "
+            + (f"computing {' or '.join(r.matches)}" if r.matches else "an unknown departure") for r in departing)
+    if skipped:
+        text += ". Not compared: " + "; ".join(f"{block} ({why})" for block, why in skipped)
+    section.text(text + ".")
+    section.table(
+        ("block", "dtype", "result", "worst error (ulps)", "tolerance (ulps)", "verdict", "variants"),
+        [(r.block, r.dtype, r.output, f"{r.worst_ulps:.3g}", f"{r.tolerance_ulps:.3g}", r.verdict,
+          ", ".join(r.matches)) for r in checked],
+    )

@@ -1,12 +1,14 @@
-"""Verification: every kernel against the NumPy reference, rule × backend × form × dtype.
+"""Verification: every kernel against the NumPy reference, rule × backend × form × dtype,
+then every network block × backend × dtype × result.
 
-`optbench.conformance.verify.verify_all` (the tolerance is derived in `optbench/verification/errors.py`),
-with the report's fixed seed so that a rerun reproduces the table.
+`optbench.conformance.verify.verify_all` and `verify_blocks` (the tolerances are derived in
+`optbench/verification/errors.py` and in each block's module), with the report's fixed
+seed so that a rerun reproduces the tables.
 """
 
 from optbench.report import settings
 from optbench.report.document import Failed
-from optbench.conformance.verify import GRADIENT_DECADES, verify_all
+from optbench.conformance.verify import GRADIENT_DECADES, verify_all, verify_blocks
 
 TITLE = "Verification: kernels against the reference"
 
@@ -36,9 +38,27 @@ def build(section, budget, progress):
     )
     for s in skipped:
         section.note(f"backend {s['backend']} skipped: {s['reason']}")
-    if failed:
-        raise Failed(f"{len(failed)} verification row(s) failed: "
-                             + ", ".join(f"{r.rule}/{r.backend}/{r.form}/{r.dtype}" for r in failed))
+    block_rows, _ = verify_blocks(seed=settings.VERIFY_SEED)
+    failed_blocks = [r for r in block_rows if not r.passed]
+    blocks = sorted({r.block for r in block_rows})
+    section.text(
+        f"The {len(blocks)} network blocks ({', '.join(blocks)}) run forward and backward on inputs from their own "
+        "samples (activations over two decades of scale into saturation, batch norm's features over four decades "
+        "of spread), beside their literal NumPy references; each result (out, every gradient, the running "
+        "averages) is compared in ulps of its largest value, against a tolerance each block derives from its "
+        "roundings and, where it sums, from the summation bound. "
+        + (f"**{len(failed_blocks)} of {len(block_rows)} rows FAIL.**" if failed_blocks
+           else f"All {len(block_rows)} rows pass.")
+    )
+    section.table(
+        ("block", "implementation", "dtype", "shape", "result", "worst error (ulps)", "tolerance (ulps)", "verdict"),
+        [(r.block, r.implementation, r.dtype, "×".join(map(str, r.shape)), r.output, f"{r.worst_ulps:.3g}",
+          f"{r.tolerance_ulps:.3g}", "pass" if r.passed else "**FAIL**") for r in block_rows],
+    )
+    if failed or failed_blocks:
+        raise Failed(f"{len(failed) + len(failed_blocks)} verification row(s) failed: "
+                     + ", ".join([f"{r.rule}/{r.backend}/{r.form}/{r.dtype}" for r in failed]
+                                 + [f"{r.block}/{r.implementation}/{r.dtype}/{r.output}" for r in failed_blocks]))
 
 
 def _exact_summary(rows):
