@@ -2,27 +2,28 @@
 
     >>> from optbench.problems import get_problem, problem_names
     >>> problem_names()
-    ('quadratic', 'rosenbrock', 'softmax', 'two_layer')
+    ('quadratic', 'rosenbrock', 'softmax', 'two_layer', 'mlp')
     >>> bowl = get_problem("quadratic", n=100, condition=1e4)
     >>> f, g = bowl.loss_and_gradient(bowl.x0(seed=0))
 
 Every problem has `name`, `n`, `x0(seed)`, `loss(x)`, `gradient(x)`,
 `loss_and_gradient(x)` (the full batch: a fixed function of x) and `f_star`; the
-digits classifiers (softmax, two_layer) add mini-batches, accuracy and class
+digits classifiers (softmax, two_layer, mlp) add mini-batches, accuracy and class
 probabilities (see `classifier.py`).
 
-May import the foundation modules and `perf.threads`; never `training`, `solvers`,
-`report` or `cli`.
+May import the foundation modules, `perf.threads` and `blocks` (mlp's layers); never
+`training`, `solvers`, `report` or `cli`.
 """
 
 import inspect
 
+from optbench.problems.mlp import MLP
 from optbench.problems.quadratic import Quadratic
 from optbench.problems.rosenbrock import Rosenbrock
 from optbench.problems.softmax import Softmax
 from optbench.problems.two_layer import TwoLayer
 
-_PROBLEMS = {problem.name: problem for problem in (Quadratic, Rosenbrock, Softmax, TwoLayer)}
+_PROBLEMS = {problem.name: problem for problem in (Quadratic, Rosenbrock, Softmax, TwoLayer, MLP)}
 
 
 def problem_names():

@@ -17,7 +17,7 @@ def test_every_problem_is_listed(capsys, monkeypatch):
     monkeypatch.setattr(Classifier, "f_star", property(lambda self: 0.125))
     assert main(["problems"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
-    assert list(rows) == ["quadratic", "rosenbrock", "softmax", "two_layer"]
+    assert list(rows) == ["quadratic", "rosenbrock", "softmax", "two_layer", "mlp"]
     assert "0.125  best known (L-BFGS)" in rows["two_layer"]
     assert rows["two_layer"].split()[1] == "3760"
 

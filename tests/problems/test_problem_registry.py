@@ -12,6 +12,7 @@ SMALL = {
     "rosenbrock": dict(n=4),
     "softmax": dict(reg=0.1),
     "two_layer": dict(hidden_size=5, reg=0.1),
+    "mlp": dict(hidden_layers=2, width=4, activation="tanh", dropout=0.8, reg=0.5),  # f* in ~100 iterations
 }
 
 

@@ -101,6 +101,8 @@ CASES = {
     "rosenbrock": [dict(), dict(n=10)],
     "softmax": [dict(), dict(reg=1.0)],
     "two_layer": [dict(), dict(hidden_size=10, reg=1e-6)],
+    "mlp": [dict(activation="tanh", width=10), dict(activation="sigmoid", width=6, hidden_layers=3, batchnorm=True,
+                                                   dropout=0.7)],  # smooth: no kinks on the full set
 }
 
 
