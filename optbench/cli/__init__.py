@@ -1,8 +1,9 @@
 """optbench: verify and measure the update rules that train neural networks.
 
-Each subcommand is a module of this package: its docstring's first line is its help,
-`add_arguments(parser)` declares its options and `run(args)` returns the exit status
-(0 done, 1 the check it ran failed, 2 bad input). `arguments` holds what they share.
+Each subcommand is a module of this package (`init-stats` is `init_stats`): its
+docstring's first line is its help, `add_arguments(parser)` declares its options and
+`run(args)` returns the exit status (0 done, 1 the check it ran failed, 2 bad input).
+`arguments` holds what they share.
 
 The top of the house: may import any package of optbench; nothing imports it.
 """
@@ -12,7 +13,7 @@ import importlib
 import optbench
 from optbench.cli.arguments import Parser
 
-COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "problems", "report", "run", "verify")
+COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "init-stats", "problems", "report", "run", "verify")
 
 
 def parser():
@@ -21,7 +22,7 @@ def parser():
     main.add_argument("--version", action="version", version=f"%(prog)s {optbench.__version__}")
     subcommands = main.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMANDS:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
         summary = module.__doc__.strip().splitlines()[0]
         sub = subcommands.add_parser(name, help=summary, description=module.__doc__)
         module.add_arguments(sub)

@@ -29,6 +29,7 @@ SECTIONS = (
     "trajectories",
     "schedules",
     "babysitting",
+    "initialization",
     "evaluation",
     "verification",
     "conformance",

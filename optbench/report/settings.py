@@ -84,6 +84,23 @@ SCHEDULE_BATCH_SIZE = 16
 BABYSITTING_RULE = "sgd"
 BABYSITTING_BATCH_SIZE = 64
 BABYSITTING_LEARNING_RATES = {"too low": 1e-6, "good": 0.5, "too high": 3.0}
+# Initialization and batch normalization: the lecture's experiment (init_stats: 1000 x 500
+# unit-Gaussian data through 10 layers of 500) for these (init, activation, batchnorm)
+# settings, and the mlp problem trained by INIT_RULE on mini-batches, without L2
+# regularization (the loss is the data loss, so the weights' scale enters only through
+# the net), over learning rates 10**linspace(*INIT_LOG10_RATES) with mlp's default init
+# (He for ReLU), and over scales 10**linspace(*INIT_LOG10_SCALES) times Xavier's weights
+# at INIT_SCALE_LEARNING_RATE. A run "trains" when it does not diverge and its final
+# validation accuracy is at least INIT_TRAINS_ACCURACY.
+INIT_HISTOGRAMS = (("small", "tanh", False), ("xavier", "tanh", False), ("xavier", "relu", False),
+                   ("he", "relu", False), ("small", "tanh", True))
+INIT_MLP = {"hidden_layers": 4, "width": 50, "activation": "relu", "reg": 0.0}
+INIT_RULE = "sgd"
+INIT_BATCH_SIZE = 64
+INIT_LOG10_RATES = (-3.0, 1.5)
+INIT_LOG10_SCALES = (-2.0, 1.0)
+INIT_SCALE_LEARNING_RATE = 0.1
+INIT_TRAINS_ACCURACY = 0.9
 # Verification uses a fixed seed, so that a rerun of the report reproduces the table.
 VERIFY_SEED = 0
 
@@ -126,6 +143,10 @@ class Budget:
     throughput_min_time: float
     conformance_scenarios: tuple
     conformance_dtypes: tuple
+    initialization_seeds: int
+    initialization_epochs: int
+    initialization_rates: int
+    initialization_scales: int
 
 
 # Every budget setting as (quick, full), side by side.
@@ -149,6 +170,10 @@ BUDGETS = {
     "throughput_min_time": (0.005, 0.02),  # seconds per timing sample at least
     "conformance_scenarios": (("constant", "rate_change", "near_epsilon", "first_step"), tuple(SCENARIOS)),
     "conformance_dtypes": (config.DTYPES, config.DTYPES),
+    "initialization_seeds": (3, 20),  # runs of the lecture's experiment for the spread over seeds
+    "initialization_epochs": (2, 8),  # epochs of each mlp run
+    "initialization_rates": (4, 10),  # learning rates in INIT_LOG10_RATES
+    "initialization_scales": (3, 7),  # weight scales in INIT_LOG10_SCALES
 }
 QUICK = Budget("quick", **{setting: quick for setting, (quick, _) in BUDGETS.items()})
 FULL = Budget("full", **{setting: full for setting, (_, full) in BUDGETS.items()})

@@ -21,7 +21,7 @@ def test_help_keeps_the_docstring_as_written(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     out = capsys.readouterr().out
-    module = sys.modules[f"optbench.cli.{command}"]
+    module = sys.modules[f"optbench.cli.{command.replace('-', '_')}"]
     for line in module.__doc__.strip().splitlines():
         assert line.rstrip() in out, line
 
