@@ -238,7 +238,8 @@ def _train(problem, opt, x, averager, num_steps, iterations_per_epoch, batch_siz
         batch = None if batch_size is None else problem.sample_batch(rng, batch_size)
         loss, dx = _gradient(problem, x, batch)
         elapsed += time.perf_counter() - begin
-        grad_norm = float(np.linalg.norm(dx))
+        # not np.linalg.norm: its BLAS dot wakes OpenBLAS's threads, which spin on a busy machine
+        grad_norm = math.sqrt(float(np.sum(np.square(dx))))
         log["loss"].append(loss)
         log["grad_norm"].append(grad_norm)
         log["seconds"].append(elapsed)
