@@ -14,11 +14,20 @@ results/bench.json is rewritten only when asked for by name).
 vector width and the packed divisions, square roots, multiplies and adds per element
 (`optbench.perf.machine_code`), the arithmetic a kernel that misses the bound pays.
 
+`--block NAME` (repeatable; `--block all` for every registered block) instead races the
+network blocks (`optbench.perf.blocks`): each block's kernels in each `--direction`
+(forward, backward, forward+backward; default the first two) through its public
+functions, beside the same-pattern bound of its passes over memory, torch.nn.functional
+and the NumPy reference, at each `--n` (the block's own data shape of about n elements)
+and each `--shape` (e.g. 1024x4096), with the same --dtype, --peers, --rounds,
+--min-time and --json; the rows go to --output (default out/blocks.json).
+
 `--threshold` instead times the serial and the parallel CPU kernel side by side over
 sizes 2^10..2^24, under each threading layer Numba has here, and tells where the
 parallel one starts to win: how `config.PARALLEL_THRESHOLD` is chosen.
 """
 
+import argparse
 import importlib.util
 import json
 import os
@@ -31,11 +40,12 @@ from optbench import config
 from optbench.cli.arguments import fail, positive_float, positive_int, size
 from optbench.files import writable
 from optbench.optim.form import FORMS
-from optbench.perf import bench, machine
+from optbench.perf import bench, blocks, machine
 from optbench.perf.peers import torch_or_none
 
 LAYERS = {"tbb": "tbbpool", "omp": "omppool", "workqueue": "workqueue"}
 OUTPUT = os.path.join("out", "bench.json")
+BLOCK_OUTPUT = os.path.join("out", "blocks.json")
 
 
 def add_arguments(parser):
@@ -53,7 +63,14 @@ def add_arguments(parser):
     parser.add_argument("--rounds", type=positive_int, default=10,
                         help="samples of each candidate, interleaved; the median is kept (default: 10)")
     parser.add_argument("--min-time", type=positive_float, default=0.03, help="seconds per sample at least (default: 0.03)")
-    parser.add_argument("--output", default=OUTPUT, help="where the JSON goes (default: %(default)s); '' for nowhere")
+    parser.add_argument("--block", action="append",
+                        help="race this network block instead of the rules (repeatable; 'all' for every one)")
+    parser.add_argument("--direction", action="append", choices=blocks.DIRECTIONS,
+                        help="with --block: repeatable; default: forward and backward")
+    parser.add_argument("--shape", action="append", type=data_shape,
+                        help="with --block: a data shape such as 1024x4096, beside or instead of --n; repeatable")
+    parser.add_argument("--output", help=f"where the JSON goes (default: {OUTPUT}, with --block {BLOCK_OUTPUT}); "
+                                         "'' for nowhere")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--threshold", action="store_true", help="time serial against parallel kernels instead")
     parser.add_argument("--machine-code", action="store_true",
@@ -70,6 +87,12 @@ def run(args):
         return threshold(args)
     if args.machine_code:
         return machine_code(args)
+    if args.block:
+        return block_bench(args, peers)
+    for option in ("direction", "shape"):
+        if getattr(args, option):
+            return fail("bench", f"--{option} is for the blocks: give --block too")
+    args.output = OUTPUT if args.output is None else args.output
     backends = args.backend or bench.timed_backends()
     for backend in backends:
         reason = bench.untimed(backend)
@@ -105,6 +128,61 @@ def run(args):
         bench.write_json(args.output, rows, record)
         if not args.json:
             print(f"written to {args.output}")
+    return 0
+
+
+def data_shape(text):
+    """1024x4096 (or 1e7 for flat data) as a tuple of whole numbers of at least 1."""
+    try:
+        return tuple(size(part) for part in text.lower().split("x"))
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"{error} in shape {text!r} (write e.g. 1024x4096)") from None
+
+
+def block_bench(args, peers):
+    """`--block`: every named block in every direction, at every size and shape, raced."""
+    if args.rule:
+        return fail("bench", "--rule and --block measure different things: give one of them")
+    known = blocks.block_names()
+    names = known if "all" in args.block else list(dict.fromkeys(args.block))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        return fail("bench", f"unknown block(s) {unknown}; choose from {known} or all")
+    directions = tuple(dict.fromkeys(args.direction or ("forward", "backward")))
+    dtypes = args.dtype or config.DTYPES
+    sizes = args.n or (() if args.shape else blocks.SIZES)
+    shapes = list(args.shape or ())
+    cases = [(name, direction, dtype, shape) for name in names for direction in directions for dtype in dtypes
+             for shape in [blocks.data_shape(name, n) for n in sizes] + shapes]
+    needed = max(blocks.bytes_needed(name, direction, shape, dtype, peers) for name, direction, dtype, shape in cases)
+    memory = physical_memory()
+    if memory and needed > memory:
+        return fail("bench", f"the largest case needs about {needed / 1e9:.3g} GB and this machine has "
+                             f"{memory / 1e9:.3g} GB; choose a smaller --n or --shape")
+    output = BLOCK_OUTPUT if args.output is None else args.output
+    if output:
+        reason = writable(os.path.dirname(os.path.abspath(output)))
+        if reason:
+            return fail("bench", f"--output {output}: cannot write there: {reason}")
+    if "torch" in peers and torch_or_none() is None:
+        print("optbench bench: note: torch is not installed, so no torch column (pip install 'optbench[peers]')",
+              file=sys.stderr)
+    rows = blocks.measure_grid(
+        names, directions, sizes, dtypes, peers, args.rounds, args.min_time, shapes=shapes,
+        progress=None if args.json else lambda row: print(
+            f"  measured {row.block} {row.direction} {blocks.shape_label(row)} {row.dtype}", file=sys.stderr),
+    )
+    record = machine.record()
+    if args.json:
+        json.dump({"machine": record, "rows": [r.as_dict() for r in rows]}, sys.stdout, indent=2)
+        print()
+    else:
+        print(blocks.format_table(rows))
+        print(machine.line(record), flush=True)
+    if output:
+        bench.write_json(output, rows, record)
+        if not args.json:
+            print(f"written to {output}")
     return 0
 
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import (  # noqa: E402
+    blocks,
     common,
     compile_time,
     convergence,
@@ -215,3 +216,61 @@ def test_compile_time():
 def test_steps_to_target():
     figures = _run(convergence.TrackStepsToTarget, "sgd_momentum", "quadratic")
     assert 0 < figures["track_steps_to_target"] <= convergence.STEPS
+
+
+def test_the_block_grids_are_the_registry():
+    from optbench.blocks.registry import block_names
+
+    for suite in (blocks.TimeBlock, blocks.TimeTorchBlock, blocks.TrackBlockThroughput, blocks.TrackBlockVsTorch):
+        assert suite.params[0] == block_names(), suite.__name__
+
+
+def test_time_block():
+    for implementation in blocks.IMPLEMENTATIONS:
+        _run(blocks.TimeBlock, "relu", implementation, "backward", 1000, "float32")
+    _run(blocks.TimeBlock, "batchnorm", "kernel", "forward", 1000, "float64")
+
+
+def test_time_block_skips_the_bound_of_a_block_without_passes(monkeypatch):
+    monkeypatch.setattr(blocks.perf_blocks, "passes", lambda block, direction: None)
+    blocks.prepared.cache_clear()  # a call built before the patch would be reused
+    try:
+        with pytest.raises(NotImplementedError, match="no bound"):
+            _run(blocks.TimeBlock, "relu", "bound", "forward", 1000, "float32")
+    finally:
+        blocks.prepared.cache_clear()
+
+
+def test_torch_blocks_beside_the_kernels():
+    pytest.importorskip("torch")
+    _run(blocks.TimeTorchBlock, "sigmoid", "backward", 1000, "float32")
+    with pytest.raises(NotImplementedError, match="no counterpart of dropout"):
+        _run(blocks.TimeTorchBlock, "dropout", "forward", 1000, "float32")
+
+
+def test_block_throughput_and_speedup_over_torch(monkeypatch):
+    monkeypatch.setattr(blocks, "N", 1000)
+    monkeypatch.setattr(blocks, "BLOCKS", ["tanh"])
+    monkeypatch.setattr(blocks, "DTYPES", ["float32"])
+    for direction in blocks.TRACKED_DIRECTIONS:
+        figures = _run(blocks.TrackBlockThroughput, "tanh", direction, "float32")
+        assert figures["track_gb_per_s"] > 0 and figures["track_bound_fraction"] > 0
+    if blocks.peers.torch_or_none() is not None:
+        assert _run(blocks.TrackBlockVsTorch, "tanh", "forward", "float32")["track_speedup_over_torch"] > 0
+
+
+def test_the_block_suite_skips_on_a_commit_without_the_blocks(monkeypatch):
+    """An older optbench has no optbench.blocks: the suite imports, its grid holds one
+    placeholder block, and every setup skips."""
+    import importlib.util
+
+    monkeypatch.setitem(sys.modules, "optbench.blocks.registry", None)  # importing it raises ImportError
+    monkeypatch.setitem(sys.modules, "optbench.perf.blocks", None)
+    spec = importlib.util.spec_from_file_location("benchmarks.blocks_of_an_older_commit", blocks.__file__)
+    older = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(older)
+    assert older.TimeBlock.params[0] == ["relu"]
+    with pytest.raises(NotImplementedError, match="lacks"):
+        _run(older.TimeBlock, "relu", "kernel", "forward", 1000, "float32")
+    with pytest.raises(NotImplementedError, match="lacks"):
+        _run(older.TrackBlockThroughput, "relu", "forward", "float32")

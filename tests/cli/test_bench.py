@@ -102,3 +102,57 @@ def test_machine_code_prints_the_arithmetic_per_element(capsys):
     exact, fast = lines["adam", "exact"], lines["adam", "fast"]
     lanes = {"ymm": 8, "zmm": 16, "xmm": 4}
     assert float(exact[5]) == 3 / lanes[exact[3]] and float(fast[5]) == 1 / lanes[fast[3]]  # vdiv per element
+
+
+# ---------------------------------------------------------------------------------------
+# --block: the network blocks
+
+BLOCK_FAST = ["--n", "64", "--dtype", "float32", "--peers", "reference", "--rounds", "1", "--min-time", "1e-4"]
+
+
+def test_block_prints_the_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "blocks.json"
+    assert main(["bench", "--block", "relu", "--block", "tanh", *BLOCK_FAST, "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "us/call" in printed and "x torch" in printed and f"written to {out}" in printed
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["block"], r["direction"]) for r in rows] == [
+        ("relu", "forward"), ("relu", "backward"), ("tanh", "forward"), ("tanh", "backward")]
+    assert all(r["bound_fraction"] > 0 and r["reference_ratio"] > 0 and r["torch_ratio"] is None for r in rows)
+
+
+def test_block_all_with_a_direction_and_a_shape_as_json(capsys):
+    from optbench.blocks.registry import block_names
+
+    assert main(["bench", "--block", "all", "--direction", "forward+backward", "--shape", "4x16", "--dtype",
+                 "float64", "--peers", "none", "--rounds", "1", "--min-time", "1e-4", "--json", "--output", ""]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["block"] for r in rows] == block_names()
+    assert {(r["direction"], tuple(r["shape"]), r["dtype"]) for r in rows} == {("forward+backward", (4, 16), "float64")}
+
+
+def test_block_output_defaults_apart_from_the_rules(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--block", "relu", "--direction", "forward", *BLOCK_FAST]) == 0
+    assert json.loads((tmp_path / "out" / "blocks.json").read_text())["rows"]
+    assert not (tmp_path / "out" / "bench.json").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, words",
+    [
+        (["--block", "softmax_layer"], "unknown block(s) ['softmax_layer']"),
+        (["--block", "relu", "--rule", "sgd"], "give one of them"),
+        (["--direction", "forward"], "--direction is for the blocks"),
+        (["--shape", "4x8"], "--shape is for the blocks"),
+        (["--block", "relu", "--shape", "4xq"], "in shape '4xq'"),
+        (["--block", "relu", "--direction", "sideways"], "invalid choice"),
+        (["--block", "relu", "--n", "2^46"], "GB"),
+    ],
+)
+def test_block_bad_input_is_one_line_and_exit_2(arguments, words, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        raise SystemExit(main(["bench", "--output", "", *arguments]))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("optbench bench: error: ") and words in err and err.count("\n") == 1, err
