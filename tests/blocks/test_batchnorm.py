@@ -63,7 +63,7 @@ def assert_within_tolerance(got, inputs, dout, dtype):
 
 # --- the cpu kernels beside the reference --------------------------------------------
 
-SHAPES = [(1, 5), (2, 3), (7, 1), (16, 8), (31, 32), (64, 33), (300, 70), (512, 600)]
+SHAPES = [(1, 5), (2, 3), (7, 1), (16, 8), (31, 32), (64, 33), (300, 70), (512, 600), (300, 1100)]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -75,7 +75,8 @@ def test_cpu_kernels_agree_with_the_reference_within_the_tolerance(shape, dtype,
 
 
 def test_the_large_shape_runs_the_parallel_kernels_and_the_small_ones_the_serial():
-    assert cpu_kernels.is_parallel(512, 600) and not cpu_kernels.is_parallel(300, 70)
+    assert cpu_kernels.is_parallel(512, 1100, 2) and not cpu_kernels.is_parallel(512, 1100, 1)
+    assert not cpu_kernels.is_parallel(300, 70, 2) and not cpu_kernels.is_parallel(4096, 256, 2)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -84,7 +85,7 @@ def test_several_chunks_and_blocks_merge_to_the_same_statistics(monkeypatch, dty
     """Chunks of 5 rows (Chan's merge) and blocks of 16 columns, on both drivers."""
     monkeypatch.setattr(cpu_kernels, "CHUNK_BYTES", 5 * 16 * np.dtype(dtype).itemsize)
     monkeypatch.setattr(cpu_kernels, "MIN_WIDTH", 16)
-    monkeypatch.setattr(cpu_kernels, "is_parallel", lambda n, d: threads > 1)
+    monkeypatch.setattr(cpu_kernels, "is_parallel", lambda n, d, available: threads > 1)
     expected = (16, 5) if threads > 1 else (50, 1)
     assert cpu_kernels.layout(23, 50, np.dtype(dtype).itemsize, threads) == expected
     inputs, dout = case((23, 50), dtype, seed=4)

@@ -3,7 +3,8 @@
 Each kernel is written once, as the work on one block of contiguous columns
 [j0, j1): `_forward_block`, `_test_block`, `_backward_block`. A driver runs it over
 every block, serially (`*_serial`: one block of all D columns, so each row is read
-whole) or in parallel (`*_parallel`: `numba.prange` over blocks of at least
+whole) or, from config.PARALLEL_THRESHOLD elements and PARALLEL_WIDTH columns a thread
+on (`is_parallel`), in parallel (`*_parallel`: `numba.prange` over blocks of at least
 `MIN_WIDTH` columns, `BLOCKS_PER_THREAD` per thread, or else one per thread), so each
 thread walks the rows of its own column range, reading `width` contiguous elements of
 each row:
@@ -50,11 +51,15 @@ from optbench import config
 # that short defeat the prefetcher, and the L2 reuse does not pay that back (nor did
 # prefetching rows ahead by hand). Two blocks per thread let one thread take over when
 # another process holds the other core; below MIN_WIDTH columns a block, one per
-# thread. Within a block the statistics go by chunks of CHUNK_BYTES, each re-read
-# from L2.
+# thread; below PARALLEL_WIDTH a thread, serial: with blocks of 128-256 columns two
+# threads ran slower than one on whole rows ((4096, 256): 2.2 against 1.7 ms; (512, 512)
+# 0.52 against 0.42), with 512 faster ((512, 1024): 0.79 against 0.90 ms; (1024, 1024)
+# 1.7 against 2.0). Within a block the statistics go by chunks of CHUNK_BYTES, each
+# re-read from L2.
 CHUNK_BYTES = 1 << 17
 BLOCKS_PER_THREAD = 2
 MIN_WIDTH = 1024
+PARALLEL_WIDTH = 512
 
 KERNEL = dict(error_model="numpy", cache=True, nogil=True)
 
@@ -77,9 +82,11 @@ def _multiple_of_16(columns):
     return max(16, -(-columns // 16) * 16)
 
 
-def is_parallel(n, d):
-    """Whether an (n, d) array goes to the parallel drivers: config.PARALLEL_THRESHOLD."""
-    return n * d >= config.PARALLEL_THRESHOLD
+def is_parallel(n, d, threads):
+    """Whether an (n, d) array goes to the parallel drivers: at least
+    config.PARALLEL_THRESHOLD elements, and a block of at least PARALLEL_WIDTH columns
+    for each thread (narrower, two threads ran slower than one on whole rows)."""
+    return threads > 1 and n * d >= config.PARALLEL_THRESHOLD and d >= threads * PARALLEL_WIDTH
 
 
 def _signatures(*arrays, scalars=0, counts=0):
@@ -305,8 +312,9 @@ def forward(x, gamma, beta, running_mean, running_var, out, mean, var, inv_std, 
     """Run the forward kernel (train or test mode) on checked arrays; `out`, `mean`,
     `var`, `inv_std` are written (mean and var in train mode only)."""
     n, d = x.shape
-    parallel = is_parallel(n, d)
-    width, rows = layout(n, d, x.itemsize, numba.get_num_threads() if parallel else 1)
+    threads = numba.get_num_threads()
+    parallel = is_parallel(n, d, threads)
+    width, rows = layout(n, d, x.itemsize, threads if parallel else 1)
     if train:
         kernel = forward_parallel if parallel else forward_serial
         kernel(x, gamma, beta, running_mean, running_var, out, mean, var, inv_std, eps, momentum, 1.0 - momentum,
@@ -319,7 +327,8 @@ def forward(x, gamma, beta, running_mean, running_var, out, mean, var, inv_std, 
 def backward(dout, x, gamma, mean, inv_std, dx, dgamma, dbeta, train):
     """Run the backward kernel on checked arrays; dx, dgamma, dbeta are written."""
     n, d = x.shape
-    parallel = is_parallel(n, d)
-    width, _ = layout(n, d, x.itemsize, numba.get_num_threads() if parallel else 1)
+    threads = numba.get_num_threads()
+    parallel = is_parallel(n, d, threads)
+    width, _ = layout(n, d, x.itemsize, threads if parallel else 1)
     kernel = backward_parallel if parallel else backward_serial
     kernel(dout, x, gamma, mean, inv_std, dx, dgamma, dbeta, int(train), width)
