@@ -119,7 +119,8 @@ def header(budget, sections, seconds):
         document.Text(
             "The update rules of optbench side by side on the standard problems: how fast each "
             "closes the gap to the optimum, the paths they take, what schedules, babysitting and "
-            "evaluation tricks change, whether every kernel matches its reference, and how close "
+            "evaluation tricks change, what initialization and batch normalization do to a deep net, "
+            "whether every kernel (rules and network blocks) matches its reference, and how close "
             "each kernel runs to the memory-bandwidth bound. "
             f"Made by `{command}` ({budget.name} budget) in {seconds:.0f} s; "
             + (f"**failed sections: {', '.join(failed)}**." if failed else "every section ran.")
