@@ -36,13 +36,13 @@ that names it, before anything is computed.
 """
 
 import functools
-import importlib
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from optbench.blocks.backends import reference_module
 from optbench.blocks.block import Block
 from optbench.kernels import get_backend, vecmath
 from optbench.kernels.elementwise import Elementwise
@@ -156,8 +156,7 @@ class Activation:
 
     def reference(self, direction):
         """The literal NumPy `<name>_forward` or `<name>_backward` of `optbench.reference.blocks`."""
-        module = importlib.import_module(f"optbench.reference.blocks.{self.name}")
-        return getattr(module, f"{self.name}_{direction}")
+        return getattr(reference_module(self.name), f"{self.name}_{direction}")
 
 
 @functools.cache

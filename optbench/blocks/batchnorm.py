@@ -103,11 +103,11 @@ so that var + eps and sqrt(var) + eps differ by far for the smallest scales (eps
 batch's (so that the momentum update is checked, and test mode normalizes sensibly).
 """
 
-import importlib
 import math
 
 import numpy as np
 
+from optbench.blocks.backends import array_view, kernel_module, reference_module
 from optbench.blocks.block import Block
 from optbench.kernels import get_backend
 from optbench.optim.hyperparameters import Hyperparameter, decay_factor
@@ -136,31 +136,13 @@ def settings(bn_param):
     return mode, eps, momentum
 
 
-def _kernels(module):
-    """The kernel module of a backend; the cuda one only where it can run."""
-    probe = getattr(module, "unavailable", None)
-    reason = probe() if probe else None
-    if reason:
-        raise RuntimeError(f"the {module.name} backend cannot run here: {reason}")
-    return importlib.import_module(f"optbench.blocks.{module.name}.batchnorm")
-
-
-def _reference():
-    return importlib.import_module("optbench.reference.blocks.batchnorm")
-
-
 def _check_vector(module, label, a, d, dtype, writeable=False):
     module.check_array(label, a, writeable=writeable)
-    a = _view(module, a)
+    a = array_view(module, a)
     if a.shape != (d,) or a.dtype != dtype:
         raise ValueError(f"{label} is {a.dtype} of shape {a.shape}; it must be {dtype} of shape ({d},), "
                          f"one value per feature of x")
     return a
-
-
-def _view(module, a):
-    view = getattr(module, "device_view", None)
-    return view(a) if view else a
 
 
 def _overlap(a, b):
@@ -173,12 +155,12 @@ def batchnorm_forward(x, gamma, beta, bn_param, backend="cpu"):
     (test). See the module docstring."""
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().batchnorm_forward(x, gamma, beta, bn_param)
-    kernels = _kernels(module)
+        return reference_module("batchnorm").batchnorm_forward(x, gamma, beta, bn_param)
+    kernels = kernel_module(module, "batchnorm")
     mode, eps, momentum = settings(bn_param)
     train = mode == "train"
     module.check_array("x", x, writeable=False)
-    x = _view(module, x)
+    x = array_view(module, x)
     if x.ndim != 2:
         raise ValueError(f"x must be 2-D, (N, D): N samples of D features; got shape {x.shape}")
     n, d = x.shape
@@ -216,12 +198,12 @@ def batchnorm_backward(dout, cache, backend="cpu"):
     """(dx, dgamma, dbeta) from the cache of `batchnorm_forward` on the same backend."""
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().batchnorm_backward(dout, cache)
+        return reference_module("batchnorm").batchnorm_backward(dout, cache)
     if not isinstance(cache, dict) or cache.get("block") != "batchnorm" or cache.get("backend") != module.name:
         raise TypeError(f"cache must be what batchnorm_forward(..., backend={module.name!r}) returned")
-    kernels = _kernels(module)
+    kernels = kernel_module(module, "batchnorm")
     module.check_array("dout", dout, writeable=False)
-    dout = _view(module, dout)
+    dout = array_view(module, dout)
     x = cache["x"]
     if dout.shape != x.shape or dout.dtype != x.dtype:
         raise ValueError(f"dout is {dout.dtype} of shape {dout.shape}; it must match the forward input, "

@@ -36,6 +36,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
+from optbench.blocks.backends import reference_module
+
 
 def flat(n):
     return (n,)
@@ -72,4 +74,4 @@ class Block:
         return importlib.import_module(f"optbench.blocks.{self.name}")
 
     def _reference(self):
-        return importlib.import_module(f"optbench.reference.blocks.{self.name}")
+        return reference_module(self.name)

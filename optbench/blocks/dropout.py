@@ -53,12 +53,12 @@ float32 or float64; numba device arrays for "cuda"); a bad array or parameter is
 with a `ValueError` or `TypeError` that names it, before anything is computed.
 """
 
-import importlib
 import math
 
 import numpy as np
 
 from optbench import checks
+from optbench.blocks.backends import array_view, kernel_module, reference_module
 from optbench.blocks.block import Block
 from optbench.kernels import get_backend
 
@@ -106,14 +106,14 @@ def dropout_forward(x, dropout_param, backend="cpu"):
     p, mode, seed = settings(dropout_param)
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().dropout_forward(x, dropout_param)
+        return reference_module("dropout").dropout_forward(x, dropout_param)
     module.check_array("x", x, writeable=False)
-    view = _view(module, x)
+    view = array_view(module, x)
     cache = {"p": p, "mode": mode, "seed": seed, "shape": view.shape, "dtype": view.dtype}
     if mode == "test":
         return x, cache
     out = module.empty_like(x)
-    _kernels(module.name).mask_scale(out, x, seed, threshold(p), scale(p, view.dtype))
+    kernel_module(module, "dropout").mask_scale(out, x, seed, threshold(p), scale(p, view.dtype))
     return out, cache
 
 
@@ -121,18 +121,18 @@ def dropout_backward(dout, cache, backend="cpu"):
     """dx = dout * m in train mode (m recomputed from the seed), dout in test mode."""
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().dropout_backward(dout, cache)
+        return reference_module("dropout").dropout_backward(dout, cache)
     if not isinstance(cache, dict) or set(cache) != {"p", "mode", "seed", "shape", "dtype"}:
         raise TypeError(f"cache must be what dropout_forward(..., backend={backend!r}) returned")
     module.check_array("dout", dout, writeable=False)
-    view = _view(module, dout)
+    view = array_view(module, dout)
     if view.shape != cache["shape"] or view.dtype != cache["dtype"]:
         raise ValueError(f"dout is {view.dtype} of shape {view.shape}; it must match the forward input, "
                          f"{cache['dtype']} of shape {cache['shape']}")
     if cache["mode"] == "test":
         return dout
     dx = module.empty_like(dout)
-    _kernels(module.name).mask_scale(dx, dout, cache["seed"], threshold(cache["p"]), scale(cache["p"], view.dtype))
+    kernel_module(module, "dropout").mask_scale(dx, dout, cache["seed"], threshold(cache["p"]), scale(cache["p"], view.dtype))
     return dx
 
 
@@ -145,19 +145,6 @@ def sample(rng, shape, dtype):
 def tolerance(dtype, inputs, parameters, dout, want):
     """One rounding of x * s (dout * s) each side: 1 ulp (module docstring)."""
     return {"out": 1.0, "dx": 1.0}
-
-
-def _view(module, a):
-    """What has .shape and .dtype: the host array itself, or the device view."""
-    return module.device_view(a) if module.name == "cuda" else a
-
-
-def _kernels(backend):
-    return importlib.import_module(f"optbench.blocks.{backend}.dropout")
-
-
-def _reference():
-    return importlib.import_module("optbench.reference.blocks.dropout")
 
 
 BLOCK = Block("dropout", sample, tolerance, passes=lambda direction: ((1, 1),))  # train mode: x -> out, dout -> dx

@@ -74,11 +74,11 @@ how much the products cost beside the passes, not how close the passes come to m
 speed.
 """
 
-import importlib
 import math
 
 import numpy as np
 
+from optbench.blocks.backends import array_view, kernel_module, reference_module
 from optbench.blocks.block import Block
 from optbench.kernels import get_backend
 
@@ -91,7 +91,7 @@ def check_inputs(module, x, w, b):
     """(N, D, k, M) of valid x, w, b on `module`'s backend, else the error naming what is wrong."""
     for label, a in (("x", x), ("w", w), ("b", b)):
         module.check_array(label, a, writeable=False)
-    x, w, b = (_view(module, a) for a in (x, w, b))
+    x, w, b = (array_view(module, a) for a in (x, w, b))
     if x.ndim != 2:
         raise ValueError(f"x must be 2-D, (N, D), got shape {x.shape}")
     if w.ndim != 3:
@@ -112,34 +112,34 @@ def maxout_forward(x, w, b, backend="cpu"):
     """(out, cache): out[n, m] = max_j (x @ w[j] + b[j])[n, m]."""
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().maxout_forward(x, w, b)
+        return reference_module("maxout").maxout_forward(x, w, b)
     n, _, k, m = check_inputs(module, x, w, b)
-    dtype = _view(module, x).dtype
-    kernels = _kernels(module.name)
+    dtype = array_view(module, x).dtype
+    kernels = kernel_module(module, "maxout")
     cache = {"backend": module.name, "x": x, "k": k, "shape": (n, m), "dtype": dtype}
     if module.name == "cpu":
         out, winner, stacked_w = kernels.forward(x, w, b)
         return out, {**cache, "w": stacked_w, "winner": winner}
-    out, winner = kernels.forward(*(_view(module, a) for a in (x, w, b)))
-    return out, {**cache, "w": _view(module, w), "winner": winner}
+    out, winner = kernels.forward(*(array_view(module, a) for a in (x, w, b)))
+    return out, {**cache, "w": array_view(module, w), "winner": winner}
 
 
 def maxout_backward(dout, cache, backend="cpu"):
     """(dx, dw, db): dout routed to the winning piece, then the affine map's gradients."""
     module = get_backend(backend)
     if module.name == "reference":
-        return _reference().maxout_backward(dout, cache)
+        return reference_module("maxout").maxout_backward(dout, cache)
     if not isinstance(cache, dict) or set(cache) != CACHE_KEYS or cache["backend"] != module.name:
         raise TypeError(f"cache must be what maxout_forward(..., backend={backend!r}) returned")
     module.check_array("dout", dout, writeable=False)
-    view = _view(module, dout)
+    view = array_view(module, dout)
     if view.shape != cache["shape"] or view.dtype != cache["dtype"]:
         raise ValueError(f"dout is {view.dtype} of shape {view.shape}; it must match out, "
                          f"{cache['dtype']} of shape {cache['shape']}")
-    kernels = _kernels(module.name)
+    kernels = kernel_module(module, "maxout")
     if module.name == "cpu":
         return kernels.backward(dout, cache["x"], cache["w"], cache["winner"], cache["k"])
-    return kernels.backward(view, _view(module, cache["x"]), cache["w"], cache["winner"])
+    return kernels.backward(view, array_view(module, cache["x"]), cache["w"], cache["winner"])
 
 
 # verification -----------------------------------------------------------------------
@@ -224,18 +224,6 @@ def shape(n):
     """(N, D) with N D about n: D = isqrt(n) up to 64 (and M = D in `sample`)."""
     d = min(64, max(1, math.isqrt(max(n, 1))))
     return (max(1, n // d), d)
-
-
-def _view(module, a):
-    return module.device_view(a) if module.name == "cuda" else a
-
-
-def _kernels(backend):
-    return importlib.import_module(f"optbench.blocks.{backend}.maxout")
-
-
-def _reference():
-    return importlib.import_module("optbench.reference.blocks.maxout")
 
 
 BLOCK = Block("maxout", sample, tolerance, gradients=("dx", "dw", "db"), reduces=True, shape=shape,
