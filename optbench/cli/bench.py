@@ -117,17 +117,22 @@ def run(args):
         progress=None if args.json else lambda row: print(
             f"  measured {row.rule} {row.backend} {bench.size_label(row.n)} {row.dtype}", file=sys.stderr),
     )
+    return publish(args, rows, bench.format_table, args.output)
+
+
+def publish(args, rows, format_table, output):
+    """The rows as JSON (--json) or as the table with the machine's line, and into `output`."""
     record = machine.record()
     if args.json:
         json.dump({"machine": record, "rows": [r.as_dict() for r in rows]}, sys.stdout, indent=2)
         print()
     else:
-        print(bench.format_table(rows))
+        print(format_table(rows))
         print(machine.line(record), flush=True)
-    if args.output:
-        bench.write_json(args.output, rows, record)
+    if output:
+        bench.write_json(output, rows, record)
         if not args.json:
-            print(f"written to {args.output}")
+            print(f"written to {output}")
     return 0
 
 
@@ -172,18 +177,7 @@ def block_bench(args, peers):
         progress=None if args.json else lambda row: print(
             f"  measured {row.block} {row.direction} {blocks.shape_label(row)} {row.dtype}", file=sys.stderr),
     )
-    record = machine.record()
-    if args.json:
-        json.dump({"machine": record, "rows": [r.as_dict() for r in rows]}, sys.stdout, indent=2)
-        print()
-    else:
-        print(blocks.format_table(rows))
-        print(machine.line(record), flush=True)
-    if output:
-        bench.write_json(output, rows, record)
-        if not args.json:
-            print(f"written to {output}")
-    return 0
+    return publish(args, rows, blocks.format_table, output)
 
 
 def physical_memory():
