@@ -24,6 +24,7 @@ The packages, from the bottom up (an arrow never points up):
     problems                  standard problems with loss, gradient, x0 and f*
     training                  the runner, babysitting, evaluation tricks
     solvers                   L-BFGS, its line search, mini-batch L-BFGS
+    search                    hyperparameter search on Optuna, trials run on Dask
     perf                      timing, the same-pattern bound, peers, machine, threads
     report                    the comparison report; sections/ one module each
     testing                   assert_conforms for the user's own tests
@@ -37,6 +38,7 @@ from optbench.perf.threads import make_tbb_loadable
 # Before any parallel kernel runs, so that Numba can pick its TBB threading layer.
 make_tbb_loadable()
 
+from optbench import search  # noqa: E402  (callable: optbench.search(...); imports Optuna only when called)
 from optbench.optim import optimizer, parameter_average, rule_names, schedule  # noqa: E402
 from optbench.solvers import lbfgs  # noqa: E402
 from optbench.training import run  # noqa: E402
@@ -46,4 +48,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "unknown"
 
-__all__ = ["__version__", "lbfgs", "optimizer", "parameter_average", "rule_names", "run", "schedule"]
+__all__ = ["__version__", "lbfgs", "optimizer", "parameter_average", "rule_names", "run", "schedule", "search"]

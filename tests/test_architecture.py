@@ -10,6 +10,7 @@
     problems                foundation, blocks, perf.threads
     training                foundation, optim, blocks, problems
     solvers                 foundation, perf.threads
+    search                  foundation, optim, problems, training, perf.threads
     report                  anything but cli
     testing                 conformance: assertions for the user's own tests
     cli                     anything; nothing imports it
@@ -40,6 +41,7 @@ ALLOWED = {
     "problems": FOUNDATION | {"blocks", "problems", "perf.threads"},
     "training": FOUNDATION | {"optim", "blocks", "problems", "training"},
     "solvers": FOUNDATION | {"solvers", "perf.threads"},
+    "search": FOUNDATION | {"optim", "problems", "training", "perf.threads", "search"},
 }
 EVERYTHING_BUT_CLI = "report"
 TOP = ("cli", "__init__", "__main__")  # may import anything

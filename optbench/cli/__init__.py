@@ -13,7 +13,7 @@ import importlib
 import optbench
 from optbench.cli.arguments import Parser
 
-COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "init-stats", "problems", "report", "run", "verify")
+COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "init-stats", "problems", "report", "run", "search", "verify")
 
 
 def parser():

@@ -30,6 +30,7 @@ SECTIONS = (
     "schedules",
     "babysitting",
     "initialization",
+    "search",
     "evaluation",
     "verification",
     "conformance",

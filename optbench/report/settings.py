@@ -120,6 +120,19 @@ LBFGS_SAME_VALUE = 1e-6  # relative gap below which both found the same value
 MINIBATCH_SIZE = 32
 MINIBATCH_ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
+# Random versus grid search (sections/search.py): `optbench.search` of GRID_RANDOM_RULE on
+# GRID_RANDOM_PROBLEM over GRID_RANDOM_SPACE, each trial GRID_RANDOM_EPOCHS epochs of
+# mini-batches of GRID_RANDOM_BATCH_SIZE, scored by validation accuracy. The learning rate
+# matters (from 1e-4 the run barely learns in 3 epochs, near 1 it does best, at 1e2 it
+# diverges); L2 strength in this range barely moves the validation accuracy (the section
+# measures both). Repetition r uses seed GRID_RANDOM_SEED + r.
+GRID_RANDOM_PROBLEM = "softmax"
+GRID_RANDOM_RULE = "sgd"
+GRID_RANDOM_SPACE = ("learning_rate=log(1e-4,1e2)", "reg=log(1e-6,1e-2)")
+GRID_RANDOM_EPOCHS = 3
+GRID_RANDOM_BATCH_SIZE = 64
+GRID_RANDOM_SEED = 0
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -147,6 +160,8 @@ class Budget:
     initialization_epochs: int
     initialization_rates: int
     initialization_scales: int
+    grid_random_trials: int
+    grid_random_repetitions: int
 
 
 # Every budget setting as (quick, full), side by side.
@@ -174,6 +189,9 @@ BUDGETS = {
     "initialization_epochs": (2, 8),  # epochs of each mlp run
     "initialization_rates": (4, 10),  # learning rates in INIT_LOG10_RATES
     "initialization_scales": (3, 7),  # weight scales in INIT_LOG10_SCALES
+    # random versus grid search: trials per study (k^2, the grid's k per axis), studies per layout
+    "grid_random_trials": (9, 25),
+    "grid_random_repetitions": (10, 20),
 }
 QUICK = Budget("quick", **{setting: quick for setting, (quick, _) in BUDGETS.items()})
 FULL = Budget("full", **{setting: full for setting, (_, full) in BUDGETS.items()})

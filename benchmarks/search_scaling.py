@@ -1,0 +1,142 @@
+"""Scaling of `optbench.search.executor.run_trials` on this machine, printed as a table.
+
+    python benchmarks/search_scaling.py [--trials 32] [--epochs 12] [--batch-size 10]
+
+A trial is a real `optbench.run` (Adam on softmax, `epochs` epochs of `batch_size`
+mini-batches, learning rate from a RandomSampler(seed=0) over log(1e-4, 1e-1)), scored
+on the validation set; the study is on SQLite, as the CLI's default. Measured:
+
+    t       mean seconds of a trial's own work, timed inside the worker
+    W_k     wall seconds of the sweep on a running LocalCluster of k workers (started and
+            warmed up first: each worker has loaded the compiled kernels)
+    o       per-trial overhead at one worker, W_1 / n - t (ask, submit, scheduling, the
+            result's way back, tell in SQLite)
+    c       the driver's serial cost per trial: the wall per trial of a sweep of no-op
+            trials on 2 workers, where only the driver and the scheduler limit the pace
+            (also with an in-memory study: the rest is Optuna's SQLite ask and tell)
+
+and from those, for N workers on machines of their own (the driver and scheduler on
+another), Amdahl with the serial fraction f = c / (t + o):
+
+    S(N) = 1 / (f + (1 - f) / N)        against one worker
+
+Not a test; nothing is asserted. The cluster start-up is timed too, apart. On a machine
+shared with other work the 2-worker trials run slower than the 1-worker ones (t_2 > t_1,
+printed): the speed-up with the trials' own slow-down taken out is printed beside it.
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dask
+import distributed
+import optuna
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optbench.search.executor import cluster_config, run_trials  # noqa: E402
+
+SPACE = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Train:
+    """Validation accuracy of Adam on softmax at the trial's learning rate."""
+
+    epochs: int
+    batch_size: int
+
+    def __call__(self, params):
+        import optbench
+
+        start = time.perf_counter()
+        record = optbench.run("adam", "softmax", epochs=self.epochs, batch_size=self.batch_size,
+                              seed=0, **params)
+        return record.epochs[-1]["val_acc"], {"seconds": time.perf_counter() - start}
+
+
+def nothing(params):
+    """A no-op trial: what is left of a sweep is the driver's and scheduler's cost."""
+    return 0.0, {"seconds": 0.0}
+
+
+def warm_up(client, objective):
+    """Run one trial on every worker, so no timed trial pays for loading the kernels."""
+    client.run(objective, {"learning_rate": 1e-3})
+
+
+def sweep(address, objective, n_trials, folder, name):
+    storage = None if folder is None else f"sqlite:///{folder / 'scaling.db'}"
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    start = time.perf_counter()
+    run_trials(study, objective, n_trials, scheduler=address, distributions=SPACE)
+    wall = time.perf_counter() - start
+    seconds = [t.user_attrs["seconds"] for t in study.trials]
+    return wall, sum(seconds) / len(seconds), [t.value for t in study.trials]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--noop-trials", type=int, default=200)
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    objective = Train(args.epochs, args.batch_size)
+    load = os.getloadavg()
+    rows, results = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for workers in (1, 2):
+            start = time.perf_counter()
+            with dask.config.set(cluster_config()):
+                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                   processes=True, dashboard_address=None,
+                                                   silence_logs=40)
+            with cluster, distributed.Client(cluster) as client:
+                started = time.perf_counter() - start
+                warm_up(client, objective)
+                wall, t, values = sweep(cluster.scheduler_address, objective, args.trials, folder,
+                                        f"train-{workers}")
+                results[workers] = (wall, t, values)
+                rows.append((f"W_{workers}: {args.trials} trials, {workers} worker(s)", wall))
+                rows.append((f"  mean trial work t, {workers} worker(s)", t))
+                rows.append((f"  cluster start, {workers} worker(s)", started))
+                if workers == 2:
+                    noop, _, _ = sweep(cluster.scheduler_address, nothing, args.noop_trials, folder, "noop")
+                    noop_memory, _, _ = sweep(cluster.scheduler_address, nothing, args.noop_trials, None,
+                                              "noop-memory")
+    (w1, t1, v1), (w2, t2, v2) = results[1], results[2]
+    o = w1 / args.trials - t1
+    c = noop / args.noop_trials
+    f = c / (t1 + o)
+    rows += [
+        ("per-trial overhead o = W_1/n - t", o),
+        ("  as a fraction of t", o / t1),
+        (f"driver serial cost c ({args.noop_trials} no-op trials, 2 workers)", c),
+        ("  of which Dask (the same, in-memory study)", noop_memory / args.noop_trials),
+        ("serial fraction f = c / (t + o)", f),
+        ("speed-up W_1 / W_2 (measured)", w1 / w2),
+        ("  trial slow-down t_2 / t_1 (cores shared)", t2 / t1),
+        ("  speed-up had trials kept t_1: W_1 / W_2 * t_2 / t_1", w1 / w2 * t2 / t1),
+        ("speed-up on 8 workers (Amdahl, from f)", 1 / (f + (1 - f) / 8)),
+        ("speed-up on 64 workers (Amdahl, from f)", 1 / (f + (1 - f) / 64)),
+        ("ceiling (t + o) / c, workers kept busy at most", 1 / f),
+    ]
+    print(f"adam on softmax, {args.epochs} epochs of batch {args.batch_size}; SQLite study; "
+          f"{os.cpu_count()} cores; load average before: {load[0]:.2f}")
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value:10.4g}")
+    print("trial values identical for 1 and 2 workers:", v1 == v2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""`run_trials`: an Optuna study's trials evaluated as Dask tasks, by ask and tell.
+
+The driver (the process calling `run_trials`) holds the study; the workers only compute
+
+    value, attrs = objective(trial.params)
+
+and the driver stores each result (`trial.set_user_attr` for every attr, then
+`study.tell(trial, value)`). At most `slots` trials are in flight, `slots` being the
+cluster's worker threads at the moment a trial is asked (a cluster joined by address may
+grow or shrink while it runs).
+
+Cluster. With no address: a `distributed.LocalCluster` of `workers` processes (default:
+the core count), one thread each, every worker process started with OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and NUMBA_NUM_THREADS set to 1, closed at the end.
+They are set through `distributed.nanny.pre-spawn-environ`, which the Nanny puts in the
+environment before it spawns the worker (and again for a worker it restarts); its `env=`
+argument is applied too late for Numba, which then already counts the cores. With
+`scheduler="tcp://host:port"` or `scheduler_file=`: that cluster is joined and left as it
+is. A cluster started by hand gets OMP/MKL/OPENBLAS = 1 from Dask's own default
+(`distributed.nanny.pre-spawn-environ`); Numba's thread count is the environment of the
+`dask worker` command (start it with NUMBA_NUM_THREADS=1).
+
+Order and determinism. Trials are asked in trial-number order, one ask per free slot,
+and a trial's parameters are drawn at its ask (`study.ask(distributions)`), so they
+depend only on the asks before it, never on which results came back first, for the
+samplers whose draws ignore finished trials: RandomSampler(seed) (one random stream,
+drawn in ask order) and GridSampler (trial k takes grid point k, Optuna 4+). Results are
+then identical trial by trial for any number of workers. A sampler that learns from
+finished trials (TPE) sees a different history with several trials in flight; with
+`batch=B` the asks come in rounds of B trials, each round told in full before the next
+is asked, so TPE's history at every ask, and hence every trial, is the same for any
+number of workers (at most B of them busy).
+
+Failures. A worker that dies mid-trial (killed, out of memory) loses its task and the
+scheduler runs it again on another worker; after `ALLOWED_FAILURES` such deaths of the
+same task (the scheduler setting `distributed.scheduler.allowed-failures`, set here for
+the LocalCluster; a cluster started by hand keeps its own, Dask's default being 3) the
+task fails with `KilledWorker`. A task that fails (the objective raised, or
+`KilledWorker`) has its trial told FAIL with the error in the user attr "error"; no new
+trial is asked, the trials in flight are waited for and told, and the first error is
+raised: the study is left with no trial RUNNING. A sampler that stops the study
+(GridSampler, its grid exhausted) also ends the asking.
+
+Interruption. Any exception in the driver's loop (KeyboardInterrupt, a lost scheduler,
+an error raised by `on_result`) fails the trials in flight and hands each to the
+storage's stale-trial callback, when it has one (`RetryHeartbeatStaleTrialCallback`
+re-enqueues it, same parameters), then propagates. The driver's death leaves its trials
+in flight RUNNING in storage: with a heartbeat storage (`RDBStorage(heartbeat_interval=
+...)`) the driver records a heartbeat for every trial in flight and calls
+`optuna.storages.fail_stale_trials` before each ask, so the next run, once the grace
+period is past, fails the stale trials and their callback re-enqueues them; a
+re-enqueued (WAITING) trial is the next one asked.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import time
+import warnings
+from pathlib import Path
+
+import optuna
+
+PINNED_THREADS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
+ALLOWED_FAILURES = 3
+WORKERS_TIMEOUT = 60.0
+
+
+def run_trials(study, objective, n_trials, workers=None, scheduler=None, scheduler_file=None,
+               on_result=None, connect_timeout=5.0, distributions=None, batch=None):
+    """Evaluate `n_trials` new trials of `study` on a Dask cluster; return the study.
+
+    study           an `optuna.Study`; its sampler draws each trial's parameters
+    objective       picklable; `objective(params) -> (value, attrs)`, attrs a dict of
+                    JSON-able user attrs
+    n_trials        how many trials to ask (re-enqueued WAITING trials count among them)
+    workers         LocalCluster size (default `os.cpu_count()`); not with an address
+    scheduler       "tcp://host:port" of a running Dask scheduler to join
+    scheduler_file  the JSON file `dask scheduler --scheduler-file` writes, instead
+    on_result       called as `on_result(trial_number, value, attrs)` after each tell
+                    (value None and attrs {"error": ...} for a failed trial)
+    connect_timeout seconds to reach a scheduler before ConnectionError
+    distributions   {name: optuna distribution} given to `study.ask`; default
+                    `objective.distributions`
+    batch           None: keep every slot busy; B: ask in rounds of B (see module doc)
+    """
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise ValueError(f"n_trials must be a whole number >= 1, got {n_trials!r}")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise ValueError(f"batch must be None or a whole number >= 1, got {batch!r}")
+    if distributions is None:
+        distributions = getattr(objective, "distributions", None)
+    if not distributions:
+        raise ValueError("no distributions: pass distributions= or give the objective a "
+                         "`distributions` attribute ({name: optuna distribution})")
+    with _client(workers, scheduler, scheduler_file, connect_timeout) as client:
+        _Driver(study, objective, dict(distributions), client, on_result, batch).run(n_trials)
+    return study
+
+
+def scheduler_address(scheduler=None, scheduler_file=None):
+    """The address to join: `scheduler`, or the "address" in `scheduler_file`; None for
+    a local cluster. A missing or unreadable file is a ValueError naming it."""
+    if scheduler is not None and scheduler_file is not None:
+        raise ValueError("give scheduler or scheduler_file, not both")
+    if scheduler_file is None:
+        return scheduler
+    path = Path(scheduler_file)
+    try:
+        return json.loads(path.read_text())["address"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"cannot read a scheduler address from {str(path)!r}: {error}") from None
+
+
+def cluster_config():
+    """The Dask settings a local cluster is made under: workers pinned to one thread of
+    BLAS and Numba, a task retried on another worker after up to `ALLOWED_FAILURES`
+    worker deaths."""
+    import dask
+
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {}
+    return {
+        "distributed.nanny.pre-spawn-environ": {**environ, **PINNED_THREADS},
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    }
+
+
+@contextlib.contextmanager
+def _client(workers, scheduler, scheduler_file, connect_timeout):
+    import dask
+    import distributed
+
+    address = scheduler_address(scheduler, scheduler_file)
+    if address is not None:
+        if workers is not None:
+            raise ValueError("workers= sizes a local cluster; a joined cluster has its own")
+        try:
+            client = distributed.Client(address, timeout=connect_timeout)
+        except (OSError, TimeoutError) as error:
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {address} within {connect_timeout:g} s: {error}"
+            ) from None
+        with client:
+            yield client
+        return
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    with dask.config.set(cluster_config()):
+        cluster = distributed.LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def tell(study, trial, value=None, state=None):
+    """`study.tell(trial, value, state)`; True when the sampler asks the study to stop.
+
+    A sampler may call `study.stop()` from `after_trial` (GridSampler, once every grid
+    point is taken), which outside `Study.optimize` raises RuntimeError after the trial
+    is stored: that is the stop request, and no further trial should be asked."""
+    try:
+        study.tell(trial, value, state=state)
+    except RuntimeError as error:
+        if "Study.stop" not in str(error):
+            raise
+        return True
+    return False
+
+
+class _Driver:
+    """The ask/submit/tell loop of one `run_trials` call."""
+
+    def __init__(self, study, objective, distributions, client, on_result, batch):
+        self.study = study
+        self.objective = objective
+        self.distributions = distributions
+        self.client = client
+        self.on_result = on_result
+        self.batch = batch
+        self.in_flight = {}  # future -> trial
+        self.error = None
+        self.stopped = False
+        storage = study._storage
+        interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
+        self.heartbeat = storage if interval else None
+        self.poll = interval / 2 if interval else None
+
+    def run(self, n_trials):
+        asked = 0
+        try:
+            while (asked < n_trials and not self.stopped) or self.in_flight:
+                room = self._slots() - len(self.in_flight)
+                if self.batch is not None:
+                    room = self.batch if not self.in_flight else 0
+                while room > 0 and asked < n_trials and not self.stopped:
+                    self._submit(self._ask())
+                    asked += 1
+                    room -= 1
+                if self.in_flight:
+                    self._collect(wait_all=self.batch is not None)
+        except BaseException as interruption:
+            self._abandon(interruption)
+            raise
+        if self.error is not None:
+            raise self.error
+
+    def _abandon(self, interruption):
+        """Fail the trials in flight (Ctrl-C, a lost scheduler, an error in on_result) and,
+        where the storage has a stale-trial callback (RetryHeartbeatStaleTrialCallback),
+        re-enqueue them through it, as a stale heartbeat would."""
+        callback = getattr(self.study._storage, "get_heartbeat_stale_trial_callback", lambda: None)()
+        for future, trial in sorted(self.in_flight.items(), key=lambda item: item[1].number):
+            future.cancel()
+            try:
+                trial.set_user_attr("error", f"interrupted: {type(interruption).__name__}")
+                tell(self.study, trial, state=optuna.trial.TrialState.FAIL)
+            except Exception:  # the storage itself may be what failed; the heartbeat is left
+                continue
+            if callback is not None:
+                callback(self.study, self.study._storage.get_trial(trial._trial_id))
+        self.in_flight.clear()
+
+    def _slots(self):
+        threads = sum(self.client.nthreads().values())
+        if threads == 0:
+            try:
+                self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+            except TimeoutError:
+                raise ConnectionError(
+                    f"the Dask cluster at {self.client.scheduler.address} has had no worker "
+                    f"for {WORKERS_TIMEOUT:g} s"
+                ) from None
+            threads = sum(self.client.nthreads().values())
+        return max(1, threads)
+
+    def _ask(self):
+        with warnings.catch_warnings():
+            # the heartbeat, meant for Study.optimize, is recorded by _collect
+            warnings.filterwarnings("ignore", message="Heartbeat of storage")
+            warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+            if self.heartbeat is not None:
+                optuna.storages.fail_stale_trials(self.study)
+            return self.study.ask(self.distributions)
+
+    def _submit(self, trial):
+        future = self.client.submit(
+            self.objective, trial.params, key=f"optbench-trial-{trial._trial_id}-{time.time_ns()}",
+            pure=False,
+        )
+        self.in_flight[future] = trial
+        if self.heartbeat is not None:
+            self.heartbeat.record_heartbeat(trial._trial_id)
+
+    def _collect(self, wait_all):
+        """Wait for one result (every result with `wait_all`) and tell what finished,
+        in trial-number order."""
+        import distributed
+
+        while True:
+            try:
+                done, _ = distributed.wait(
+                    list(self.in_flight), timeout=self.poll,
+                    return_when="ALL_COMPLETED" if wait_all else "FIRST_COMPLETED",
+                )
+            except TimeoutError:
+                done = ()
+            if self.heartbeat is not None:
+                for trial in self.in_flight.values():
+                    self.heartbeat.record_heartbeat(trial._trial_id)
+            if done:
+                break
+        for future in sorted(done, key=lambda f: self.in_flight[f].number):
+            self._tell(self.in_flight.pop(future), future)
+
+    def _tell(self, trial, future):
+        try:
+            value, attrs = future.result()
+        except Exception as error:  # the objective's own error, or KilledWorker
+            message = f"{type(error).__name__}: {error}"
+            trial.set_user_attr("error", message)
+            tell(self.study, trial, state=optuna.trial.TrialState.FAIL)
+            if self.error is None:
+                self.error = error
+            self.stopped = True
+            if self.on_result is not None:
+                self.on_result(trial.number, None, {"error": message})
+            return
+        for name, attr in attrs.items():
+            trial.set_user_attr(name, attr)
+        self.stopped |= tell(self.study, trial, value)
+        if self.on_result is not None:
+            self.on_result(trial.number, value, attrs)
