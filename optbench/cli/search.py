@@ -5,10 +5,12 @@
         --layout random --trials 32
 
 scores each trial by validation accuracy (data problems, maximized) or the final gap
-f - f* (the others, minimized; give --steps), shows the trials done and the best so
-far, and prints the best trial. The study lives in --storage (default
-sqlite:///results/search.db) under --study (default: a digest of the settings): the
-same command again resumes it, running only the trials not yet complete. --refine
+f - f* (the others, minimized; give --steps), or by --score (tail_gap: the log10 geometric
+mean of f - f* over the run's second half), with -p NAME=VALUE fixing other hyperparameters
+of the rule; shows the trials done and the best so far, and prints the best trial. The
+study lives in --storage (default sqlite:///results/search.db) under --study (default: a
+digest of the settings): the same command again resumes it, running only the trials not
+yet complete. --refine
 searches a new study whose ranges narrow around the best fifth of that finished study's
 trials. A grid takes k^d trials for d ranges. Trials run on a local Dask cluster of
 --workers processes (default: one per core), or on the cluster at --scheduler ADDRESS
@@ -24,7 +26,11 @@ from optbench.cli.arguments import assignment, fail, non_negative_int, positive_
 from optbench.optim import rule_names
 from optbench.problems import problem_names
 
-LAYOUTS = ("grid", "random", "tpe")  # optbench.search.study.LAYOUTS, without importing Optuna to build the parser
+# optbench.search.study.LAYOUTS and objective.SCORES, without importing Optuna to build the parser
+LAYOUTS = ("grid", "random", "tpe")
+SCORES = ("val_acc", "final_gap", "tail_gap")
+SCORE_NAMES = {"val_acc": "validation accuracy", "final_gap": "f - f*",
+               "tail_gap": "log10 of the geometric mean of f - f* over the run's second half"}
 
 
 def add_arguments(parser):
@@ -35,6 +41,11 @@ def add_arguments(parser):
     parser.add_argument("--space", action="append", default=[], metavar="NAME=log(LOW,HIGH)",
                         help="a searched range, repeatable: NAME=log(LOW,HIGH) or NAME=uniform(LOW,HIGH), "
                              "NAME a hyperparameter of the rule or a real option of the problem (reg)")
+    parser.add_argument("-p", "--hyperparameter", action="append", default=[], type=assignment, metavar="NAME=VALUE",
+                        help="a fixed hyperparameter of the rule, repeatable: -p momentum=0.9")
+    parser.add_argument("--score", choices=SCORES,
+                        help="what a trial is scored by (default: val_acc on digits problems, final_gap otherwise)")
+    parser.add_argument("--f-star", type=float, help="f* of the gaps instead of the problem's (0 on digits problems)")
     parser.add_argument("--layout", required=True, choices=LAYOUTS)
     parser.add_argument("--trials", required=True, type=positive_int, help="COMPLETE trials wanted in the study")
     length = parser.add_mutually_exclusive_group(required=True)
@@ -74,6 +85,7 @@ def run(args):
         def on_start(study, n):
             nonlocal task
             done = args.trials - n
+            maximize["on"] = study.direction == optuna.study.StudyDirection.MAXIMIZE
             task = progress.task("trials", total=args.trials,
                                  description=f"{study.study_name}: {done} done before, {n} to run")
             if done:
@@ -89,13 +101,12 @@ def run(args):
             task.advance(f"trial {number}: {_value(value, attrs)}; best so far {shown}")
 
         try:
-            maximize["on"] = _maximizes(args)
             study = optbench.search.search(
                 args.problem, args.rule, args.space, args.layout, args.trials, epochs=args.epochs,
                 steps=args.steps, batch_size=args.batch_size, seed=args.seed, options=dict(args.option),
                 storage=args.storage, study=args.study, workers=args.workers, scheduler=args.scheduler,
                 scheduler_file=args.scheduler_file, refine=args.refine, on_start=on_start,
-                on_result=on_result,
+                on_result=on_result, fixed=dict(args.hyperparameter), score=args.score, f_star=args.f_star,
             )
         except (ValueError, TypeError, ConnectionError) as error:
             return fail("search", error)
@@ -117,7 +128,7 @@ def run(args):
         complete = sum(row["state"] == "COMPLETE" for row in rows)
         print(f"study {study.study_name} in {args.storage or studies.DEFAULT_STORAGE}: "
               f"{complete} complete trials, {study.direction.name.lower()} "
-              f"{'validation accuracy' if maximize['on'] else 'f - f*'}")
+              f"{SCORE_NAMES[study.user_attrs['objective']['score']]}")
         if best_trial is None:
             print("no complete trial")
         else:
@@ -131,13 +142,6 @@ def optuna_logging_quiet():
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def _maximizes(args):
-    from optbench.problems import get_problem
-
-    problem = get_problem(args.problem, **dict(args.option))
-    return hasattr(problem, "accuracy") and hasattr(problem, "n_train")
 
 
 def _value(value, attrs):

@@ -19,10 +19,12 @@ import types
 
 def search(problem, rule, space, layout, trials, epochs=None, batch_size=None, seed=0, storage=None, study=None,
            workers=None, scheduler=None, scheduler_file=None, steps=None, options=None, refine=False,
-           on_start=None, on_result=None):
+           on_start=None, on_result=None, fixed=None, score=None, f_star=None):
     """Run (or resume) the search and return its `optuna.Study`.
 
     problem, rule   names; options: the problem's fixed options ({"n": 100})
+    fixed           the rule's fixed hyperparameters ({"momentum": 0.9}); score, f_star:
+                    what a trial is scored by (`objective.Objective`)
     space           texts "NAME=log(LOW,HIGH)" / "NAME=uniform(LOW,HIGH)" (or `space.Axis`)
     layout          "grid", "random" or "tpe"; trials: N, the COMPLETE trials wanted
     epochs, steps   exactly one, as in `optbench.run`; batch_size, seed as there too
@@ -49,7 +51,7 @@ def search(problem, rule, space, layout, trials, epochs=None, batch_size=None, s
 
     axes = parse_space(space, rule, problem, options)
     objective = Objective(rule, problem, axes, steps=steps, epochs=epochs, batch_size=batch_size, seed=seed,
-                          options=options or {})
+                          options=options or {}, fixed=fixed or {}, score=score, f_star=f_star)
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"the number of trials must be a whole number >= 1, got {trials!r}")
     studies.sampler(layout, objective.space, trials, seed)  # refuses an unknown layout, a grid that cannot be formed

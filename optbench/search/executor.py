@@ -133,7 +133,6 @@ def cluster_config():
 
 @contextlib.contextmanager
 def _client(workers, scheduler, scheduler_file, connect_timeout):
-    import dask
     import distributed
 
     address = scheduler_address(scheduler, scheduler_file)
@@ -149,16 +148,30 @@ def _client(workers, scheduler, scheduler_file, connect_timeout):
         with client:
             yield client
         return
+    with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def local_cluster(workers=None):
+    """A `distributed.LocalCluster` of `workers` processes (default: the core count), one
+    thread each, made under `cluster_config`, closed on exit; share one between searches
+    by passing `scheduler=cluster.scheduler_address` (a worker then compiles once)."""
+    import dask
+    import distributed
+
     n = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
-    with dask.config.set(cluster_config()):
+    with dask.config.set(cluster_config()), warnings.catch_warnings():
+        # the scheduler's HTTP server falls back to a free port when another cluster holds 8787
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = distributed.LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+    with cluster:
+        yield cluster
 
 
 def tell(study, trial, value=None, state=None):

@@ -143,3 +143,14 @@ def test_refine_needs_a_finished_study(tmp_path, monkeypatch):
     search(tmp_path, 2)
     with pytest.raises(ValueError, match="has 2 of its 3 trials complete: finish it"):
         search(tmp_path, 3, refine=True)
+
+
+def test_a_sqlite_file_is_kept_in_write_ahead_log_mode(tmp_path):
+    import sqlite3
+
+    storage = studies.open_storage(f"sqlite:///{tmp_path / 's.db'}")
+    with storage.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with sqlite3.connect(tmp_path / "s.db") as plain:  # the mode is the file's, for any reader
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

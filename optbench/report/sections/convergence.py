@@ -3,11 +3,15 @@ every problem, with L-BFGS (optbench's and scipy's L-BFGS-B) as references.
 
 Every run is `optbench.run`: full-batch updates from x0(seed=0) in float64 with the CPU
 kernels, so that one step costs one gradient evaluation, as one function evaluation of
-L-BFGS does. Learning rates come from a stratified random search: the range
-10**SEARCH_LOG10_RANGE is cut into `search_samples` equal slices of log10(lr) and one
-value is drawn uniformly in each; each rule runs with every value and keeps the one whose
-loss gap has the lowest geometric mean over the second half of the run (an exploding
-run scores +inf).
+L-BFGS does. Learning rates come from `optbench.search`: for each rule and problem a
+random-layout study of `search_samples` trials over learning_rate = log(10**LOW, 10**HIGH),
+(LOW, HIGH) = SEARCH_LOG10_RANGE, sampler seed SEARCH_SEED (so every rule is tried at the
+same rates), scored "tail_gap": the log10 of the geometric mean of the loss gap over the
+second half of the run (a diverged run scores worst). Momentum is fixed at MOMENTUM for
+the rules that have it. The trials run on one local Dask cluster for the section
+(`SEARCH_WORKERS` single-threaded workers; a random layout draws the same rates for any
+number). The best trial is then run again in the report's own process, alone, for the
+curves and their wall times; it must reproduce the trial's score exactly.
 
 Steps to target, f − f* <= settings.TARGET_TOL (f0 − f*): for a run, the record's
 `steps_to_target` (computed by `optbench.run` with that `tol`); for an L-BFGS reference,
@@ -35,27 +39,17 @@ LBFGS = "L-BFGS (optbench)"
 SCIPY = "L-BFGS-B (scipy)"
 
 
-def search_rates(samples, seed=settings.SEARCH_SEED):
-    """One log-uniform draw in each of `samples` equal slices of the search range."""
+SEARCH_WORKERS = 2
+
+
+def fixed(rule):
+    """The hyperparameters held fixed in the search: momentum, for the rules that have it."""
+    return {"momentum": settings.MOMENTUM} if "momentum" in get_rule(rule).defaults else {}
+
+
+def search_space():
     low, high = settings.SEARCH_LOG10_RANGE
-    edges = np.linspace(low, high, samples + 1)
-    return 10.0 ** np.random.default_rng(seed).uniform(edges[:-1], edges[1:])
-
-
-def hyperparameters(rule, learning_rate):
-    chosen = {"learning_rate": float(learning_rate)}
-    if "momentum" in get_rule(rule).defaults:
-        chosen["momentum"] = settings.MOMENTUM
-    return chosen
-
-
-def score(record, bound):
-    """log10 of the geometric mean of f − bound over the second half of the run."""
-    if record.diverged or not math.isfinite(record.f_final):
-        return math.inf
-    losses = curve(record)[2]
-    tail = losses[len(losses) // 2:] - bound
-    return float(np.mean(np.log10(np.maximum(tail, 1e-300))))
+    return [f"learning_rate=log({10.0 ** low:g},{10.0 ** high:g})"]
 
 
 def curve(record):
@@ -112,36 +106,69 @@ def reference_runs(problem, evaluations):
     return traces
 
 
-def search(rule, problem, steps, rates, bound, task):
-    """[(lr, score, record)] for every rate, each run for `steps` updates."""
-    tried = []
-    for lr in rates:
-        task.advance(f"{problem.name}: {rule} lr {lr:.2g}")
-        record = run(rule, problem, steps=steps, f_star=bound, tol=settings.TARGET_TOL,
-                     **hyperparameters(rule, lr))
-        tried.append((lr, score(record, bound), record))
-    return tried
+def search(rule, name, options, steps, f_ref, samples, storage, cluster, task):
+    """[(lr, score, diverged)] of the rule's study, by trial number, and the best lr."""
+    import optuna
+
+    import optbench.search
+
+    study = optbench.search(
+        name, rule, search_space(), "random", samples, steps=steps, options=options, seed=settings.SEARCH_SEED,
+        fixed=fixed(rule), score="tail_gap", f_star=f_ref, storage=storage, study=f"{name}-{rule}",
+        scheduler=cluster.scheduler_address,
+        on_result=lambda number, value, attrs: task.advance(f"{name}: {rule} trial {number}"),
+    )
+    trials = sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
+                    key=lambda t: t.number)
+    if len(trials) != samples:
+        raise RuntimeError(f"the {rule} search on {name} has {len(trials)} complete trials, not {samples}")
+    tried = [(t.params["learning_rate"], t.value, bool(t.user_attrs["diverged"])) for t in trials]
+    return tried, study.best_trial
+
+
+def best_run(rule, problem, steps, f_ref, trial):
+    """The best trial run again here, alone (its curves and wall times); its score must be
+    the trial's, bit for bit: the same run, on one thread of BLAS and the same kernels."""
+    from optbench.search.objective import tail_gap
+
+    lr = trial.params["learning_rate"]
+    record = run(rule, problem, steps=steps, f_star=f_ref, tol=settings.TARGET_TOL, learning_rate=lr, **fixed(rule))
+    same = record.diverged == trial.user_attrs["diverged"] and (record.diverged or tail_gap(record) == trial.value)
+    if not same:
+        raise RuntimeError(f"{rule} on {problem.name} at lr {lr:.6g}: the run again scores "
+                           f"{'diverged' if record.diverged else tail_gap(record)!r}, the trial "
+                           f"{'diverged' if trial.user_attrs['diverged'] else trial.value!r}")
+    return lr, record
 
 
 def build(section, budget, progress):
+    import optuna
+
+    from optbench.search.executor import local_cluster
+
     rules = style.rules()
-    rates = search_rates(budget.search_samples)
+    samples = budget.search_samples
     tol = settings.TARGET_TOL
-    total = len(settings.CONVERGENCE_PROBLEMS) * (len(rules) * len(rates) + 1)
+    total = len(settings.CONVERGENCE_PROBLEMS) * (len(rules) * (samples + 1) + 1)
     task = progress.task(section.name, total)
+    low, high = settings.SEARCH_LOG10_RANGE
     section.text(
         "Full-batch updates (exact gradients) in float64 with the CPU kernels from each problem's "
         "x0(seed=0), through `optbench.run`; one step is one gradient evaluation, as is one function "
-        "evaluation of L-BFGS, so the curves compare work done. Learning rates: the best of a "
-        f"stratified random search: {budget.search_samples} values, one log-uniform draw in each of "
-        f"{budget.search_samples} equal slices of 10^{settings.SEARCH_LOG10_RANGE[0]:g} .. "
-        f"10^{settings.SEARCH_LOG10_RANGE[1]:g}, the same values for every rule (the lecture's random layout). "
-        "A rate scores the geometric mean of f − f* over the second half of its run, which rewards a "
-        "low loss and penalizes one that keeps jumping back up; an exploding run scores +inf. The runs shown are the best search runs. "
-        f"Momentum {settings.MOMENTUM:g}; other hyperparameters are the rules' defaults. BLAS runs on one thread."
+        "evaluation of L-BFGS, so the curves compare work done. Learning rates: the best of a random search "
+        f"with `optbench.search` (the lecture's random layout): {samples} trials per rule and problem, "
+        f"learning_rate log-uniform in 10^{low:g} .. 10^{high:g}, sampler seed {settings.SEARCH_SEED}, so that "
+        "every rule is tried at the same rates. A trial scores the geometric mean of f − f* over the second "
+        "half of its run (`--score tail_gap`), which rewards a low loss and penalizes one that keeps jumping "
+        "back up; an exploding run scores worst. The runs shown are the best trials, run again alone for their "
+        f"wall times. Momentum {settings.MOMENTUM:g} (fixed in the search); other hyperparameters are the rules' "
+        "defaults. BLAS runs on one thread."
     )
     rows, searches = [], {}
-    with warnings.catch_warnings(), np.errstate(all="ignore"), single_threaded_blas():
+    storage = optuna.storages.InMemoryStorage()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings(), np.errstate(all="ignore"), single_threaded_blas(), \
+            local_cluster(SEARCH_WORKERS) as cluster:
         warnings.simplefilter("ignore", RuntimeWarning)
         for name, options in settings.CONVERGENCE_PROBLEMS.items():
             problem = get_problem(name, **options)
@@ -149,10 +176,10 @@ def build(section, budget, progress):
             f_ref = float(problem.f_star)
             runs, searched = {}, {}
             for rule in rules:
-                tried = search(rule, problem, steps, rates, f_ref, task)
-                searched[rule] = [(lr, value) for lr, value, _ in tried]
-                lr, _, record = min(tried, key=lambda entry: entry[1])
-                runs[rule] = (lr, record)
+                tried, best = search(rule, name, options, steps, f_ref, samples, storage, cluster, task)
+                searched[rule] = tried
+                task.advance(f"{name}: {rule}, the best rate again")
+                runs[rule] = best_run(rule, problem, steps, f_ref, best)
             try:
                 references = reference_runs(problem, steps)
             except Exception as error:
@@ -164,7 +191,7 @@ def build(section, budget, progress):
                            caption(problem, steps, runs, references, f_ref, tol))
             rows += table_rows(problem, runs, references, f_ref, tol)
     section.figure(search_figure(searches), "search",
-                   "How sensitive each rule is to its learning rate: each point is one search run; the lowest "
+                   "How sensitive each rule is to its learning rate: each point is one search trial; the lowest "
                    "point of each curve is the rate used above, × marks a run that exploded.")
     section.table(
         ("problem", "method", "learning rate", "final f − f*", f"steps to {style.closed(tol)} of the gap",
@@ -248,19 +275,20 @@ def figure(problem, steps, runs, references, f_ref):
 
 
 def search_figure(searches):
-    """searches: {problem: (steps per run, {rule: [(lr, score)]})}."""
+    """searches: {problem: (steps per run, {rule: [(lr, score, diverged)]})}."""
     names = list(searches)
     columns = 2
     rows = -(-len(names) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(13, 4 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
         steps, tried_by_rule = searches[name]
-        finite = [v for tried in tried_by_rule.values() for _, v in tried if math.isfinite(v)]
-        ceiling = 10.0 ** (max(finite, default=0.0) + 1)
+        kept = [v for tried in tried_by_rule.values() for _, v, diverged in tried if not diverged]
+        ceiling = 10.0 ** (max(kept, default=0.0) + 1)
         for rule, tried in tried_by_rule.items():
-            lrs = np.array([lr for lr, _ in tried])
-            values = np.array([v for _, v in tried])
-            ok = np.isfinite(values)
+            tried = sorted(tried)
+            lrs = np.array([lr for lr, _, _ in tried])
+            values = np.array([v for _, v, _ in tried])
+            ok = ~np.array([diverged for _, _, diverged in tried], dtype=bool)
             ax.plot(lrs[ok], 10.0 ** np.maximum(values[ok], -300), "o-", color=style.color(rule), markersize=4,
                     linewidth=1, label=style.name(rule))
             ax.plot(lrs[~ok], np.full((~ok).sum(), ceiling), "x", color=style.color(rule), markersize=8)

@@ -30,8 +30,6 @@ flight TPE sees the same history at every ask, so the section reproduces exactly
 """
 
 import inspect
-import logging
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,8 +85,6 @@ class Measured:
 
 def measure(budget, progress=None):
     """Run every study of the section (see the module doc) and return `Measured`."""
-    import dask
-    import distributed
     import optuna
 
     import optbench.search as search
@@ -105,12 +101,7 @@ def measure(budget, progress=None):
     storage = optuna.storages.InMemoryStorage()
     task = progress.task("search", len(LAYOUTS) * len(seeds)) if progress is not None else None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with dask.config.set(executor.cluster_config()), warnings.catch_warnings():
-        # the scheduler's HTTP server falls back to a free port when another cluster holds 8787
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        cluster = distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
-    with cluster:
+    with executor.local_cluster(WORKERS) as cluster:
         for layout in LAYOUTS:
             best, points, scores, diverged = [], [], [], []
             for seed in seeds:
