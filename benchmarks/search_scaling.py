@@ -2,11 +2,13 @@
 
     python benchmarks/search_scaling.py [--trials 32] [--epochs 12] [--batch-size 10]
 
-A trial is a real `optbench.run` (Adam on softmax, `epochs` epochs of `batch_size`
-mini-batches, learning rate from a RandomSampler(seed=0) over log(1e-4, 1e-1)), scored
-on the validation set; the study is on SQLite, as the CLI's default. Measured:
+A trial is what `optbench search` runs: the search's `Objective` (Adam on softmax,
+`epochs` epochs of `batch_size` mini-batches, learning rate from a RandomSampler(seed=0)
+over log(1e-4, 1e-1), scored on the validation set, its six user attrs stored); the study
+is on SQLite through `open_storage`, as the CLI's default (heartbeat, write-ahead log).
+Measured:
 
-    t       mean seconds of a trial's own work, timed inside the worker
+    t       mean seconds of a trial's own work, timed around the objective in the worker
     W_k     wall seconds of the sweep on a running LocalCluster of k workers (started and
             warmed up first: each worker has loaded the compiled kernels)
     o       per-trial overhead at one worker, W_1 / n - t (ask, submit, scheduling, the
@@ -36,11 +38,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 try:
-    import dask
     import distributed
     import optuna
 
-    from optbench.search.executor import cluster_config, run_trials
+    from optbench.search.executor import local_cluster, run_trials
+    from optbench.search.study import open_storage
 except ImportError:  # asv imports every module here; this is a script, and older commits lack search
     optuna = None
 
@@ -48,24 +50,30 @@ SPACE = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-1, log
 
 
 @dataclasses.dataclass(frozen=True)
-class Train:
-    """Validation accuracy of Adam on softmax at the trial's learning rate."""
+class Timed:
+    """The objective, and the seconds its call took in the worker (the attr "work")."""
 
-    epochs: int
-    batch_size: int
+    objective: object
 
     def __call__(self, params):
-        import optbench
-
         start = time.perf_counter()
-        record = optbench.run("adam", "softmax", epochs=self.epochs, batch_size=self.batch_size,
-                              seed=0, **params)
-        return record.epochs[-1]["val_acc"], {"seconds": time.perf_counter() - start}
+        value, attrs = self.objective(params)
+        return value, {**attrs, "work": time.perf_counter() - start}
+
+
+def train(epochs, batch_size):
+    from optbench.search.objective import Objective
+    from optbench.search.space import parse_space
+
+    space = parse_space(["learning_rate=log(1e-4,1e-1)"], "adam", "softmax")
+    return Timed(Objective("adam", "softmax", space, epochs=epochs, batch_size=batch_size))
 
 
 def nothing(params):
-    """A no-op trial: what is left of a sweep is the driver's and scheduler's cost."""
-    return 0.0, {"seconds": 0.0}
+    """A no-op trial with the objective's attrs: what is left of a sweep is the driver's
+    and scheduler's cost."""
+    return 0.0, {"diverged": False, "final_gap": 1.0, "f0": 2.0, "seconds": 0.0, "steps": 1, "val_acc": 0.0,
+                 "work": 0.0}
 
 
 def warm_up(client, objective):
@@ -74,13 +82,13 @@ def warm_up(client, objective):
 
 
 def sweep(address, objective, n_trials, folder, name):
-    storage = None if folder is None else f"sqlite:///{folder / 'scaling.db'}"
+    storage = None if folder is None else open_storage(f"sqlite:///{folder / 'scaling.db'}")
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
                                 sampler=optuna.samplers.RandomSampler(seed=0))
     start = time.perf_counter()
     run_trials(study, objective, n_trials, scheduler=address, distributions=SPACE)
     wall = time.perf_counter() - start
-    seconds = [t.user_attrs["seconds"] for t in study.trials]
+    seconds = [t.user_attrs["work"] for t in study.trials]
     return wall, sum(seconds) / len(seconds), [t.value for t in study.trials]
 
 
@@ -92,18 +100,14 @@ def main():
     parser.add_argument("--noop-trials", type=int, default=200)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    objective = Train(args.epochs, args.batch_size)
+    objective = train(args.epochs, args.batch_size)
     load = os.getloadavg()
     rows, results = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for workers in (1, 2):
             start = time.perf_counter()
-            with dask.config.set(cluster_config()):
-                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                   processes=True, dashboard_address=None,
-                                                   silence_logs=40)
-            with cluster, distributed.Client(cluster) as client:
+            with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
                 started = time.perf_counter() - start
                 warm_up(client, objective)
                 wall, t, values = sweep(cluster.scheduler_address, objective, args.trials, folder,
@@ -133,7 +137,7 @@ def main():
         ("speed-up on 64 workers (Amdahl, from f)", 1 / (f + (1 - f) / 64)),
         ("ceiling (t + o) / c, workers kept busy at most", 1 / f),
     ]
-    print(f"adam on softmax, {args.epochs} epochs of batch {args.batch_size}; SQLite study; "
+    print(f"adam on softmax, {args.epochs} epochs of batch {args.batch_size}; SQLite study (open_storage); "
           f"{os.cpu_count()} cores; load average before: {load[0]:.2f}")
     width = max(len(label) for label, _ in rows)
     for label, value in rows:

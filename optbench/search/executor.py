@@ -25,8 +25,10 @@ and a trial's parameters are drawn at its ask (`study.ask(distributions)`), so t
 depend only on the asks before it, never on which results came back first, for the
 samplers whose draws ignore finished trials: RandomSampler(seed) (one random stream,
 drawn in ask order) and GridSampler (trial k takes grid point k, Optuna 4+). Results are
-then identical trial by trial for any number of workers. A sampler that learns from
-finished trials (TPE) sees a different history with several trials in flight; with
+then identical trial by trial for any number of workers. For these two the driver, when
+a result comes back, first asks and submits the next trial and then tells the result: a
+tell with its user attrs is most of the driver's time per trial, and the worker would
+wait through it. A sampler that learns from finished trials (TPE) sees a different history with several trials in flight; with
 `batch=B` the asks come in rounds of B trials, each round told in full before the next
 is asked, so TPE's history at every ask, and hence every trial, is the same for any
 number of workers (at most B of them busy).
@@ -37,18 +39,20 @@ same task (the scheduler setting `distributed.scheduler.allowed-failures`, set h
 the LocalCluster; a cluster started by hand keeps its own, Dask's default being 3) the
 task fails with `KilledWorker`. A task that fails (the objective raised, or
 `KilledWorker`) has its trial told FAIL with the error in the user attr "error"; no new
-trial is asked, the trials in flight are waited for and told, and the first error is
-raised: the study is left with no trial RUNNING. A sampler that stops the study
+trial is asked once the failure is back, the trials in flight are waited for and told,
+and the first error is raised: the study is left with no trial RUNNING. A sampler that stops the study
 (GridSampler, its grid exhausted) also ends the asking.
 
 Interruption. Any exception in the driver's loop (KeyboardInterrupt, a lost scheduler,
-an error raised by `on_result`) fails the trials in flight and hands each to the
-storage's stale-trial callback, when it has one (`RetryHeartbeatStaleTrialCallback`
+an error raised by `on_result`) tells the results already back, fails the trials in
+flight and hands each to the storage's stale-trial callback, when it has one (`RetryHeartbeatStaleTrialCallback`
 re-enqueues it, same parameters), then propagates. The driver's death leaves its trials
 in flight RUNNING in storage: with a heartbeat storage (`RDBStorage(heartbeat_interval=
-...)`) the driver records a heartbeat for every trial in flight and calls
-`optuna.storages.fail_stale_trials` before each ask, so the next run, once the grace
-period is past, fails the stale trials and their callback re-enqueues them; a
+...)`) the driver records a heartbeat for each trial as it is submitted and for every
+trial in flight at least once per heartbeat interval, and calls
+`optuna.storages.fail_stale_trials` before an ask at most every half interval (each is a
+database write; on a small trial they were a third of the driver's cost), so the next
+run, once the grace period is past, fails the stale trials and their callback re-enqueues them; a
 re-enqueued (WAITING) trial is the next one asked.
 """
 
@@ -200,36 +204,54 @@ class _Driver:
         self.on_result = on_result
         self.batch = batch
         self.in_flight = {}  # future -> trial
+        self.finished = []  # [(future, trial)] back, not yet told
+        # samplers whose draws ignore finished trials: the next trial is asked before the last is told
+        self.ask_first = batch is None and isinstance(
+            study.sampler, (optuna.samplers.RandomSampler, optuna.samplers.GridSampler))
         self.error = None
         self.stopped = False
         storage = study._storage
         interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
         self.heartbeat = storage if interval else None
         self.poll = interval / 2 if interval else None
+        self.beaten = self.checked = -float("inf")  # when heartbeats were last recorded, stale trials failed
 
     def run(self, n_trials):
-        asked = 0
+        self.asked, self.n_trials = 0, n_trials
         try:
-            while (asked < n_trials and not self.stopped) or self.in_flight:
-                room = self._slots() - len(self.in_flight)
-                if self.batch is not None:
-                    room = self.batch if not self.in_flight else 0
-                while room > 0 and asked < n_trials and not self.stopped:
-                    self._submit(self._ask())
-                    asked += 1
-                    room -= 1
+            while (self.asked < n_trials and not self.stopped) or self.in_flight:
+                self._fill()
                 if self.in_flight:
-                    self._collect(wait_all=self.batch is not None)
+                    self.finished = self._collect(wait_all=self.batch is not None)
+                    if self.ask_first and not any(future.status == "error" for future, _ in self.finished):
+                        self._fill()
+                    while self.finished:
+                        future, trial = self.finished.pop(0)
+                        self._tell(trial, future)
         except BaseException as interruption:
             self._abandon(interruption)
             raise
         if self.error is not None:
             raise self.error
 
+    def _fill(self):
+        """Ask and submit a trial for every free slot (a whole round with `batch`)."""
+        room = self._slots() - len(self.in_flight)
+        if self.batch is not None:
+            room = self.batch if not self.in_flight else 0
+        while room > 0 and self.asked < self.n_trials and not self.stopped:
+            self._submit(self._ask())
+            self.asked += 1
+            room -= 1
+
     def _abandon(self, interruption):
         """Fail the trials in flight (Ctrl-C, a lost scheduler, an error in on_result) and,
         where the storage has a stale-trial callback (RetryHeartbeatStaleTrialCallback),
         re-enqueue them through it, as a stale heartbeat would."""
+        for future, trial in self.finished:  # results in hand: stored, not lost
+            with contextlib.suppress(Exception):
+                self._tell(trial, future)
+        self.finished = []
         callback = getattr(self.study._storage, "get_heartbeat_stale_trial_callback", lambda: None)()
         for future, trial in sorted(self.in_flight.items(), key=lambda item: item[1].number):
             future.cancel()
@@ -260,8 +282,9 @@ class _Driver:
             # the heartbeat, meant for Study.optimize, is recorded by _collect
             warnings.filterwarnings("ignore", message="Heartbeat of storage")
             warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-            if self.heartbeat is not None:
+            if self.heartbeat is not None and time.monotonic() - self.checked >= self.poll:
                 optuna.storages.fail_stale_trials(self.study)
+                self.checked = time.monotonic()
             return self.study.ask(self.distributions)
 
     def _submit(self, trial):
@@ -274,8 +297,8 @@ class _Driver:
             self.heartbeat.record_heartbeat(trial._trial_id)
 
     def _collect(self, wait_all):
-        """Wait for one result (every result with `wait_all`) and tell what finished,
-        in trial-number order."""
+        """Wait for one result (every result with `wait_all`); [(future, trial)] of what
+        finished, taken out of flight, in trial-number order."""
         import distributed
 
         while True:
@@ -286,13 +309,14 @@ class _Driver:
                 )
             except TimeoutError:
                 done = ()
-            if self.heartbeat is not None:
+            if self.heartbeat is not None and time.monotonic() - self.beaten >= self.poll:
                 for trial in self.in_flight.values():
                     self.heartbeat.record_heartbeat(trial._trial_id)
+                self.beaten = time.monotonic()
             if done:
                 break
-        for future in sorted(done, key=lambda f: self.in_flight[f].number):
-            self._tell(self.in_flight.pop(future), future)
+        done = sorted(done, key=lambda f: self.in_flight[f].number)
+        return [(future, self.in_flight.pop(future)) for future in done]
 
     def _tell(self, trial, future):
         try:

@@ -25,7 +25,7 @@ import distributed
 import optuna
 import pytest
 
-from optbench.search.executor import PINNED_THREADS, cluster_config, run_trials, tell
+from optbench.search.executor import PINNED_THREADS, local_cluster, run_trials, tell
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -73,10 +73,7 @@ def by_number(study):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with dask.config.set(cluster_config()):
-        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
-    with local:
+    with local_cluster(2) as local:
         yield local
 
 
@@ -148,8 +145,9 @@ def test_a_killed_worker_has_its_trial_rerun(cluster, client):
     client.wait_for_workers(2, timeout=30)
 
 
-def test_a_failing_objective_fails_its_trials_and_raises(cluster):
-    study = optuna.create_study()
+@pytest.mark.parametrize("sampler", [optuna.samplers.TPESampler, optuna.samplers.RandomSampler])
+def test_a_failing_objective_fails_its_trials_and_raises(cluster, sampler):
+    study = optuna.create_study(sampler=sampler(seed=0))
     results = []
     with pytest.raises(RuntimeError, match="on purpose"):
         run_trials(study, Bowl(fail=True), 5, scheduler=cluster.scheduler_address, distributions=SPACE,
@@ -159,6 +157,19 @@ def test_a_failing_objective_fails_its_trials_and_raises(cluster):
     assert len(states) <= 2, "no trial should be asked after the first failure"
     assert all(t.user_attrs["error"].startswith("RuntimeError") for t in study.trials)
     assert all(value is None for _, value, _ in results)
+
+
+def test_the_next_trial_is_asked_before_the_last_is_told_unless_the_sampler_learns():
+    told_before_ask = {}
+    with local_cluster(1) as one:
+        for sampler in (optuna.samplers.RandomSampler, optuna.samplers.TPESampler):
+            study = optuna.create_study(sampler=sampler(seed=0))
+            run_trials(study, Bowl(seconds=0.05), 4, scheduler=one.scheduler_address, distributions=SPACE)
+            trials = sorted(study.trials, key=lambda t: t.number)
+            told_before_ask[sampler.__name__] = [
+                sum(t.datetime_complete < trial.datetime_start for t in trials) for trial in trials]
+    # one worker: trial k is asked when trial k - 1 is back; the random search asks it first
+    assert told_before_ask == {"RandomSampler": [0, 0, 1, 2], "TPESampler": [0, 1, 2, 3]}
 
 
 def test_unreachable_scheduler_is_a_clear_error_within_seconds():
