@@ -28,10 +28,10 @@ drawn in ask order) and GridSampler (trial k takes grid point k, Optuna 4+). Res
 then identical trial by trial for any number of workers. For these two the driver, when
 a result comes back, first asks and submits the next trial and then tells the result: a
 tell with its user attrs is most of the driver's time per trial, and the worker would
-wait through it. A sampler that learns from finished trials (TPE) sees a different history with several trials in flight; with
-`batch=B` the asks come in rounds of B trials, each round told in full before the next
-is asked, so TPE's history at every ask, and hence every trial, is the same for any
-number of workers (at most B of them busy).
+wait through it. A sampler that learns from finished trials (TPE) sees a different
+history with several trials in flight; with `batch=B` the asks come in rounds of B
+trials, each round told in full before the next is asked, so TPE's history at every ask,
+and hence every trial, is the same for any number of workers (at most B of them busy).
 
 Failures. A worker that dies mid-trial (killed, out of memory) loses its task and the
 scheduler runs it again on another worker; after `ALLOWED_FAILURES` such deaths of the
@@ -40,21 +40,20 @@ the LocalCluster; a cluster started by hand keeps its own, Dask's default being 
 task fails with `KilledWorker`. A task that fails (the objective raised, or
 `KilledWorker`) has its trial told FAIL with the error in the user attr "error"; no new
 trial is asked once the failure is back, the trials in flight are waited for and told,
-and the first error is raised: the study is left with no trial RUNNING. A sampler that stops the study
-(GridSampler, its grid exhausted) also ends the asking.
+and the first error is raised: the study is left with no trial RUNNING. A sampler that
+stops the study (GridSampler, its grid exhausted) also ends the asking.
 
 Interruption. Any exception in the driver's loop (KeyboardInterrupt, a lost scheduler,
 an error raised by `on_result`) tells the results already back, fails the trials in
-flight and hands each to the storage's stale-trial callback, when it has one (`RetryHeartbeatStaleTrialCallback`
-re-enqueues it, same parameters), then propagates. The driver's death leaves its trials
-in flight RUNNING in storage: with a heartbeat storage (`RDBStorage(heartbeat_interval=
-...)`) the driver records a heartbeat for each trial as it is submitted and for every
-trial in flight at least once per heartbeat interval, and calls
-`optuna.storages.fail_stale_trials` before an ask at most every half interval (each is a
-database write; on a small trial they were a third of the driver's cost), so the next
-run, once the grace period is past, fails the stale trials and their callback re-enqueues them; a
-re-enqueued (WAITING) trial is the next one asked.
-"""
+flight and hands each to the storage's stale-trial callback, when it has one
+(`RetryHeartbeatStaleTrialCallback` re-enqueues it, same parameters), then propagates.
+The driver's death leaves its trials in flight RUNNING in storage: with a heartbeat
+storage (`RDBStorage(heartbeat_interval= ...)`) the driver records a heartbeat for each
+trial as it is submitted and for every trial in flight at least once per heartbeat
+interval, and calls `optuna.storages.fail_stale_trials` before an ask at most every half
+interval (each is a database write; on a small trial they were a third of the driver's
+cost), so the next run, once the grace period is past, fails the stale trials and their
+callback re-enqueues them; a re-enqueued (WAITING) trial is the next one asked. """
 
 import contextlib
 import json
