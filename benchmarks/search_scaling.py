@@ -9,6 +9,8 @@ is on SQLite through `open_storage`, as the CLI's default (heartbeat, write-ahea
 Measured:
 
     t       mean seconds of a trial's own work, timed around the objective in the worker
+    u_k     a trial's work at one learning rate in each of k processes at once, no Dask
+            (`--rounds` runs each): 2 u_1 / u_2 is what two cores give two trials at best
     W_k     wall seconds of the sweep on a running LocalCluster of k workers (started and
             warmed up first: each worker has loaded the compiled kernels)
     o       per-trial overhead at one worker, W_1 / n - t (ask, submit, scheduling, the
@@ -41,7 +43,7 @@ try:
     import distributed
     import optuna
 
-    from optbench.search.executor import local_cluster, run_trials
+    from optbench.search.executor import PINNED_THREADS, local_cluster, run_trials
     from optbench.search.study import open_storage
 except ImportError:  # asv imports every module here; this is a script, and older commits lack search
     optuna = None
@@ -81,6 +83,29 @@ def warm_up(client, objective):
     client.run(objective, {"learning_rate": 1e-3})
 
 
+def repeat(objective, rounds):
+    """The objective's work at learning rate 1e-3, `rounds` times after one warm-up."""
+    objective({"learning_rate": 1e-3})
+    return [objective({"learning_rate": 1e-3})[1]["work"] for _ in range(rounds)]
+
+
+def at_once(objective, copies, rounds):
+    """Mean work of `copies` processes running `repeat` at the same time, no Dask: what
+    the machine gives that many trials at once (spawned with the workers' pinned threads)."""
+    import concurrent.futures
+    import multiprocessing
+
+    saved = {name: os.environ.get(name) for name in PINNED_THREADS}
+    os.environ.update(PINNED_THREADS)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(copies, mp_context=multiprocessing.get_context("spawn")) as pool:
+            works = [w for done in pool.map(repeat, [objective] * copies, [rounds] * copies) for w in done]
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+    return sum(works) / len(works)
+
+
 def sweep(address, objective, n_trials, folder, name):
     storage = None if folder is None else open_storage(f"sqlite:///{folder / 'scaling.db'}")
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
@@ -98,6 +123,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--noop-trials", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=8, help="runs per process for u_k")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     objective = train(args.epochs, args.batch_size)
@@ -121,6 +147,7 @@ def main():
                     noop_memory, _, _ = sweep(cluster.scheduler_address, nothing, args.noop_trials, None,
                                               "noop-memory")
     (w1, t1, v1), (w2, t2, v2) = results[1], results[2]
+    u1, u2 = (at_once(objective, k, args.rounds) for k in (1, 2))
     o = w1 / args.trials - t1
     c = noop / args.noop_trials
     f = c / (t1 + o)
@@ -133,6 +160,9 @@ def main():
         ("speed-up W_1 / W_2 (measured)", w1 / w2),
         ("  trial slow-down t_2 / t_1 (cores shared)", t2 / t1),
         ("  speed-up had trials kept t_1: W_1 / W_2 * t_2 / t_1", w1 / w2 * t2 / t1),
+        (f"trial work at lr 1e-3, one process alone, no Dask (u_1, {args.rounds} runs)", u1),
+        ("  the same in two processes at once (u_2)", u2),
+        ("  the machine's own ceiling for two trials at once: 2 u_1 / u_2", 2 * u1 / u2),
         ("speed-up on 8 workers (Amdahl, from f)", 1 / (f + (1 - f) / 8)),
         ("speed-up on 64 workers (Amdahl, from f)", 1 / (f + (1 - f) / 64)),
         ("ceiling (t + o) / c, workers kept busy at most", 1 / f),
