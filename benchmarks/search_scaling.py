@@ -8,11 +8,11 @@ over log(1e-4, 1e-1), scored on the validation set, its six user attrs stored); 
 is on SQLite through `open_storage`, as the CLI's default (heartbeat, write-ahead log).
 Measured:
 
-    t       mean seconds of a trial's own work, timed around the objective in the worker
-    u_k     a trial's work at one learning rate in each of k processes at once, no Dask
-            (`--rounds` runs each): 2 u_1 / u_2 is what two cores give two trials at best
+    t_k     mean seconds of a trial's own work on k workers, timed around the objective
     W_k     wall seconds of the sweep on a running LocalCluster of k workers (started and
-            warmed up first: each worker has loaded the compiled kernels)
+            warmed up first: each worker has loaded the compiled kernels); the sweeps on 1
+            and 2 workers alternate, `--pairs` of each, in the order 1 2 2 1 1 2 ..., so
+            that a drift in the machine's speed cancels, and W_1 / W_2 is taken per pair
     o       per-trial overhead at one worker, W_1 / n - t (ask, submit, scheduling, the
             result's way back, tell in SQLite)
     c       the driver's serial cost per trial: the wall per trial of a sweep of no-op
@@ -24,14 +24,17 @@ another), Amdahl with the serial fraction f = c / (t + o):
 
     S(N) = 1 / (f + (1 - f) / N)        against one worker
 
-Not a test; nothing is asserted. The cluster start-up is timed too, apart. On a machine
-shared with other work the 2-worker trials run slower than the 1-worker ones (t_2 > t_1,
-printed): the speed-up with the trials' own slow-down taken out is printed beside it.
+Not a test; nothing is asserted. The cluster start-up is timed too, apart. On two cores
+the driver and the scheduler share the cores with the two workers, and the 2-worker
+trials run slower than the 1-worker ones (t_2 > t_1, printed): the speed-up with the
+trials' own slow-down taken out is printed beside it.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -43,7 +46,7 @@ try:
     import distributed
     import optuna
 
-    from optbench.search.executor import PINNED_THREADS, local_cluster, run_trials
+    from optbench.search.executor import local_cluster, run_trials
     from optbench.search.study import open_storage
 except ImportError:  # asv imports every module here; this is a script, and older commits lack search
     optuna = None
@@ -83,29 +86,6 @@ def warm_up(client, objective):
     client.run(objective, {"learning_rate": 1e-3})
 
 
-def repeat(objective, rounds):
-    """The objective's work at learning rate 1e-3, `rounds` times after one warm-up."""
-    objective({"learning_rate": 1e-3})
-    return [objective({"learning_rate": 1e-3})[1]["work"] for _ in range(rounds)]
-
-
-def at_once(objective, copies, rounds):
-    """Mean work of `copies` processes running `repeat` at the same time, no Dask: what
-    the machine gives that many trials at once (spawned with the workers' pinned threads)."""
-    import concurrent.futures
-    import multiprocessing
-
-    saved = {name: os.environ.get(name) for name in PINNED_THREADS}
-    os.environ.update(PINNED_THREADS)
-    try:
-        with concurrent.futures.ProcessPoolExecutor(copies, mp_context=multiprocessing.get_context("spawn")) as pool:
-            works = [w for done in pool.map(repeat, [objective] * copies, [rounds] * copies) for w in done]
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
-    return sum(works) / len(works)
-
-
 def sweep(address, objective, n_trials, folder, name):
     storage = None if folder is None else open_storage(f"sqlite:///{folder / 'scaling.db'}")
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
@@ -122,57 +102,66 @@ def main():
     parser.add_argument("--trials", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=4, help="sweeps on 1 and on 2 workers, interleaved")
     parser.add_argument("--noop-trials", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=8, help="runs per process for u_k")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     objective = train(args.epochs, args.batch_size)
     load = os.getloadavg()
-    rows, results = [], {}
-    with tempfile.TemporaryDirectory() as tmp:
+    walls, works, values = {1: [], 2: []}, {1: [], 2: []}, {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
+        clusters, started = {}, {}
         for workers in (1, 2):
             start = time.perf_counter()
-            with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
-                started = time.perf_counter() - start
+            clusters[workers] = stack.enter_context(local_cluster(workers))
+            started[workers] = time.perf_counter() - start
+            with distributed.Client(clusters[workers]) as client:
                 warm_up(client, objective)
-                wall, t, values = sweep(cluster.scheduler_address, objective, args.trials, folder,
-                                        f"train-{workers}")
-                results[workers] = (wall, t, values)
-                rows.append((f"W_{workers}: {args.trials} trials, {workers} worker(s)", wall))
-                rows.append((f"  mean trial work t, {workers} worker(s)", t))
-                rows.append((f"  cluster start, {workers} worker(s)", started))
-                if workers == 2:
-                    noop, _, _ = sweep(cluster.scheduler_address, nothing, args.noop_trials, folder, "noop")
-                    noop_memory, _, _ = sweep(cluster.scheduler_address, nothing, args.noop_trials, None,
-                                              "noop-memory")
-    (w1, t1, v1), (w2, t2, v2) = results[1], results[2]
-    u1, u2 = (at_once(objective, k, args.rounds) for k in (1, 2))
+        for pair in range(args.pairs):
+            for workers in ((1, 2) if pair % 2 == 0 else (2, 1)):  # ABBA: a drift in speed cancels
+                wall, t, found = sweep(clusters[workers].scheduler_address, objective, args.trials, folder,
+                                       f"train-{workers}-{pair}")
+                walls[workers].append(wall)
+                works[workers].append(t)
+                values.setdefault(workers, found)
+        noop, _, _ = sweep(clusters[2].scheduler_address, nothing, args.noop_trials, folder, "noop")
+        noop_memory, _, _ = sweep(clusters[2].scheduler_address, nothing, args.noop_trials, None, "noop-memory")
+    ratios = [w1 / w2 for w1, w2 in zip(walls[1], walls[2])]
+    kept = [r * t2 / t1 for r, t1, t2 in zip(ratios, works[1], works[2])]
+    w1, w2 = statistics.median(walls[1]), statistics.median(walls[2])
+    t1, t2 = statistics.median(works[1]), statistics.median(works[2])
     o = w1 / args.trials - t1
     c = noop / args.noop_trials
     f = c / (t1 + o)
-    rows += [
-        ("per-trial overhead o = W_1/n - t", o),
-        ("  as a fraction of t", o / t1),
+    rows = [
+        ("cluster start, 1 worker", started[1]),
+        ("cluster start, 2 workers", started[2]),
+        (f"W_1: {args.trials} trials, 1 worker (median of {args.pairs})", w1),
+        (f"W_2: {args.trials} trials, 2 workers (median of {args.pairs})", w2),
+        ("mean trial work t_1, 1 worker (median)", t1),
+        ("mean trial work t_2, 2 workers (median)", t2),
+        ("per-trial overhead o = W_1/n - t_1", o),
+        ("  as a fraction of t_1", o / t1),
         (f"driver serial cost c ({args.noop_trials} no-op trials, 2 workers)", c),
         ("  of which Dask (the same, in-memory study)", noop_memory / args.noop_trials),
-        ("serial fraction f = c / (t + o)", f),
-        ("speed-up W_1 / W_2 (measured)", w1 / w2),
-        ("  trial slow-down t_2 / t_1 (cores shared)", t2 / t1),
-        ("  speed-up had trials kept t_1: W_1 / W_2 * t_2 / t_1", w1 / w2 * t2 / t1),
-        (f"trial work at lr 1e-3, one process alone, no Dask (u_1, {args.rounds} runs)", u1),
-        ("  the same in two processes at once (u_2)", u2),
-        ("  the machine's own ceiling for two trials at once: 2 u_1 / u_2", 2 * u1 / u2),
+        ("serial fraction f = c / (t_1 + o)", f),
+        ("speed-up W_1 / W_2, median of the pairs", statistics.median(ratios)),
+        ("  lowest pair", min(ratios)),
+        ("  highest pair", max(ratios)),
+        ("  trial slow-down t_2 / t_1 (median; cores shared)", t2 / t1),
+        ("  speed-up had trials kept t_1: W_1 / W_2 * t_2 / t_1 (median)", statistics.median(kept)),
         ("speed-up on 8 workers (Amdahl, from f)", 1 / (f + (1 - f) / 8)),
         ("speed-up on 64 workers (Amdahl, from f)", 1 / (f + (1 - f) / 64)),
-        ("ceiling (t + o) / c, workers kept busy at most", 1 / f),
+        ("ceiling (t_1 + o) / c, workers kept busy at most", 1 / f),
     ]
     print(f"adam on softmax, {args.epochs} epochs of batch {args.batch_size}; SQLite study (open_storage); "
           f"{os.cpu_count()} cores; load average before: {load[0]:.2f}")
+    print("pairs W_1 / W_2:", ", ".join(f"{w1:.2f}/{w2:.2f} = {r:.3f}" for w1, w2, r in zip(walls[1], walls[2], ratios)))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value:10.4g}")
-    print("trial values identical for 1 and 2 workers:", v1 == v2)
+    print("trial values identical for 1 and 2 workers:", values[1] == values[2])
 
 
 if __name__ == "__main__":
