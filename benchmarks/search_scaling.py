@@ -157,7 +157,8 @@ def main():
     ]
     print(f"adam on softmax, {args.epochs} epochs of batch {args.batch_size}; SQLite study (open_storage); "
           f"{os.cpu_count()} cores; load average before: {load[0]:.2f}")
-    print("pairs W_1 / W_2:", ", ".join(f"{w1:.2f}/{w2:.2f} = {r:.3f}" for w1, w2, r in zip(walls[1], walls[2], ratios)))
+    pairs = zip(walls[1], walls[2], ratios)
+    print("pairs W_1 / W_2:", ", ".join(f"{w1:.2f}/{w2:.2f} = {r:.3f}" for w1, w2, r in pairs))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value:10.4g}")

@@ -10,8 +10,12 @@ same rates), scored "tail_gap": the log10 of the geometric mean of the loss gap 
 second half of the run (a diverged run scores worst). Momentum is fixed at MOMENTUM for
 the rules that have it. The trials run on one local Dask cluster for the section
 (`SEARCH_WORKERS` single-threaded workers; a random layout draws the same rates for any
-number). The best trial is then run again in the report's own process, alone, for the
-curves and their wall times; it must reproduce the trial's score exactly.
+number). Once every search is done, each best trial is run again on a worker of that cluster, one
+task at a time with nothing beside it, for the curves and their wall times; it must
+reproduce the trial's score bit for bit. The L-BFGS references run there too: every
+curve is timed in a process whose BLAS and Numba started with one thread. (This
+process's BLAS, limited to one thread after it started, rounds differently in the last
+bits.)
 
 Steps to target, f − f* <= settings.TARGET_TOL (f0 − f*): for a run, the record's
 `steps_to_target` (computed by `optbench.run` with that `tol`); for an L-BFGS reference,
@@ -26,7 +30,6 @@ import numpy as np
 import scipy.optimize
 
 from optbench.optim import get_rule
-from optbench.perf.threads import single_threaded_blas
 from optbench.problems import get_problem
 from optbench.problems.optimum import TIGHT_LBFGSB
 from optbench.report import settings, style
@@ -126,22 +129,39 @@ def search(rule, name, options, steps, f_ref, samples, storage, cluster, task):
     return tried, study.best_trial
 
 
-def best_run(rule, problem, steps, f_ref, trial):
-    """The best trial run again here, alone (its curves and wall times); its score must be
-    the trial's, bit for bit: the same run, on one thread of BLAS and the same kernels."""
+def timed_run(rule, name, options, steps, f_ref, lr):
+    """The record of `rule` on problem `name` at learning rate `lr`: the search's run again,
+    on a worker of the section's cluster, as the trial ran (BLAS and Numba on one thread)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run(rule, get_problem(name, **options), steps=steps, f_star=f_ref, tol=settings.TARGET_TOL,
+                   learning_rate=lr, **fixed(rule))
+
+
+def reproduced(rule, name, trial, record):
+    """`record` must score as `trial` did, bit for bit: it is the run of that trial."""
     from optbench.search.objective import tail_gap
 
-    lr = trial.params["learning_rate"]
-    record = run(rule, problem, steps=steps, f_star=f_ref, tol=settings.TARGET_TOL, learning_rate=lr, **fixed(rule))
     same = record.diverged == trial.user_attrs["diverged"] and (record.diverged or tail_gap(record) == trial.value)
     if not same:
-        raise RuntimeError(f"{rule} on {problem.name} at lr {lr:.6g}: the run again scores "
+        raise RuntimeError(f"{rule} on {name} at lr {trial.params['learning_rate']:.6g}: the run again scores "
                            f"{'diverged' if record.diverged else tail_gap(record)!r}, the trial "
                            f"{'diverged' if trial.user_attrs['diverged'] else trial.value!r}")
-    return lr, record
+    return record
+
+
+def timed_references(name, options, evaluations):
+    """`reference_runs` on a worker, the traces without their function (not sent back)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        traces = reference_runs(get_problem(name, **options), evaluations)
+    for trace in traces.values():
+        trace.fun = None
+    return traces
 
 
 def build(section, budget, progress):
+    import distributed
     import optuna
 
     from optbench.search.executor import local_cluster
@@ -160,36 +180,41 @@ def build(section, budget, progress):
         f"learning_rate log-uniform in 10^{low:g} .. 10^{high:g}, sampler seed {settings.SEARCH_SEED}, so that "
         "every rule is tried at the same rates. A trial scores the geometric mean of f − f* over the second "
         "half of its run (`--score tail_gap`), which rewards a low loss and penalizes one that keeps jumping "
-        "back up; an exploding run scores worst. The runs shown are the best trials, run again alone for their "
-        f"wall times. Momentum {settings.MOMENTUM:g} (fixed in the search); other hyperparameters are the rules' "
-        "defaults. BLAS runs on one thread."
+        "back up; an exploding run scores worst. The runs shown are the best trials, run again alone on a "
+        f"worker for their wall times. Momentum {settings.MOMENTUM:g} (fixed in the search); other "
+        "hyperparameters are the rules' defaults. Every run and reference here is timed on a single-threaded "
+        "Dask worker (BLAS and Numba on one thread), one at a time."
     )
-    rows, searches = [], {}
+    problems = {name: get_problem(name, **options) for name, options in settings.CONVERGENCE_PROBLEMS.items()}
+    found = {}  # {name: {rule: (tried, best trial)}}
     storage = optuna.storages.InMemoryStorage()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with warnings.catch_warnings(), np.errstate(all="ignore"), single_threaded_blas(), \
-            local_cluster(SEARCH_WORKERS) as cluster:
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with local_cluster(SEARCH_WORKERS) as cluster:
         for name, options in settings.CONVERGENCE_PROBLEMS.items():
-            problem = get_problem(name, **options)
-            steps = budget.convergence_steps[name]
-            f_ref = float(problem.f_star)
-            runs, searched = {}, {}
-            for rule in rules:
-                tried, best = search(rule, name, options, steps, f_ref, samples, storage, cluster, task)
-                searched[rule] = tried
-                task.advance(f"{name}: {rule}, the best rate again")
-                runs[rule] = best_run(rule, problem, steps, f_ref, best)
-            try:
-                references = reference_runs(problem, steps)
-            except Exception as error:
-                references = {}
-                section.note(f"no L-BFGS reference lines on {name}: {type(error).__name__}: {error}")
-            task.advance(f"{name}: L-BFGS")
-            searches[name] = (steps, searched)
-            section.figure(figure(problem, steps, runs, references, f_ref), name,
-                           caption(problem, steps, runs, references, f_ref, tol))
-            rows += table_rows(problem, runs, references, f_ref, tol)
+            f_ref = float(problems[name].f_star)
+            found[name] = {rule: search(rule, name, options, budget.convergence_steps[name], f_ref, samples, storage,
+                                        cluster, task) for rule in rules}
+        rows, searches = [], {}
+        with distributed.Client(cluster, set_as_default=False) as client:
+            for name, problem in problems.items():
+                options, steps = settings.CONVERGENCE_PROBLEMS[name], budget.convergence_steps[name]
+                f_ref = float(problem.f_star)
+                runs = {}
+                for rule, (_, best) in found[name].items():  # one task at a time: nothing runs beside it
+                    task.advance(f"{name}: {rule}, the best rate again")
+                    lr = best.params["learning_rate"]
+                    record = client.submit(timed_run, rule, name, options, steps, f_ref, lr, pure=False).result()
+                    runs[rule] = (lr, reproduced(rule, name, best, record))
+                try:
+                    references = client.submit(timed_references, name, options, steps, pure=False).result()
+                except Exception as error:
+                    references = {}
+                    section.note(f"no L-BFGS reference lines on {name}: {type(error).__name__}: {error}")
+                task.advance(f"{name}: L-BFGS")
+                searches[name] = (steps, {rule: tried for rule, (tried, _) in found[name].items()})
+                section.figure(figure(problem, steps, runs, references, f_ref), name,
+                               caption(problem, steps, runs, references, f_ref, tol))
+                rows += table_rows(problem, runs, references, f_ref, tol)
     section.figure(search_figure(searches), "search",
                    "How sensitive each rule is to its learning rate: each point is one search trial; the lowest "
                    "point of each curve is the rate used above, × marks a run that exploded.")
