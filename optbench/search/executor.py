@@ -14,11 +14,12 @@ the core count), one thread each, every worker process started with OMP_NUM_THRE
 OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and NUMBA_NUM_THREADS set to 1, closed at the end.
 They are set through `distributed.nanny.pre-spawn-environ`, which the Nanny puts in the
 environment before it spawns the worker (and again for a worker it restarts); its `env=`
-argument is applied too late for Numba, which then already counts the cores. With
+argument is applied too late for Numba, which then already counts the cores. This
+process's own environment is left as it was (`local_cluster`). With
 `scheduler="tcp://host:port"` or `scheduler_file=`: that cluster is joined and left as it
 is. A cluster started by hand gets OMP/MKL/OPENBLAS = 1 from Dask's own default
-(`distributed.nanny.pre-spawn-environ`); Numba's thread count is the environment of the
-`dask worker` command (start it with NUMBA_NUM_THREADS=1).
+(`distributed.nanny.pre-spawn-environ`) unless the shell of `dask worker` sets them;
+Numba's thread count is that shell's (start it with NUMBA_NUM_THREADS=1).
 
 Order and determinism. Trials are asked in trial-number order, one ask per free slot,
 and a trial's parameters are drawn at its ask (`study.ask(distributions)`), so they
@@ -166,15 +167,37 @@ def local_cluster(workers=None):
     n = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
-    with dask.config.set(cluster_config()), warnings.catch_warnings():
-        # the scheduler's HTTP server falls back to a free port when another cluster holds 8787
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        cluster = distributed.LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-    with cluster:
-        yield cluster
+    config = cluster_config()
+    # A Nanny reads pre-spawn-environ when it is made, a variable of this process's
+    # environment taking precedence over the setting (an OMP_NUM_THREADS=4 in the shell
+    # would reach the workers), and writes it into this process's environment before it
+    # spawns a worker ("poisoning the process running the Nanny", in Dask's words), where
+    # Numba rereads it at every compilation. So the pinned values are put in the
+    # environment while the cluster is made, and the environment is restored after.
+    saved = {name: os.environ.get(name) for name in [*config["distributed.nanny.pre-spawn-environ"],
+                                                      "PYTHONHASHSEED"]}
+    try:
+        os.environ.update(PINNED_THREADS)
+        with dask.config.set(config), warnings.catch_warnings():
+            # the scheduler's HTTP server falls back to a free port when another cluster holds 8787
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+        _restore(saved)
+        with cluster:
+            yield cluster
+    finally:
+        _restore(saved)  # again: a Nanny that restarted a dead worker set them anew
+
+
+def _restore(environ):
+    for name, value in environ.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def tell(study, trial, value=None, state=None):

@@ -315,3 +315,14 @@ def test_an_interrupted_driver_reenqueues_its_trials_in_flight(cluster, tmp_path
     complete = study.get_trials(states=[State.COMPLETE])
     assert len(complete) == 4
     assert all(t.params in [c.params for c in complete] for t in failed)
+
+
+def test_a_local_cluster_leaves_this_processs_environment_as_it_was(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    before = {name: os.environ.get(name) for name in [*PINNED_THREADS, "MALLOC_TRIM_THRESHOLD_", "PYTHONHASHSEED"]}
+    with local_cluster(1) as one, distributed.Client(one, set_as_default=False) as client:
+        assert {name: os.environ.get(name) for name in before} == before
+        spawned = client.run(lambda: {name: os.environ.get(name) for name in PINNED_THREADS})
+    assert {name: os.environ.get(name) for name in before} == before
+    assert list(spawned.values()) == [PINNED_THREADS]  # the worker has them
