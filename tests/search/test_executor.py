@@ -25,7 +25,7 @@ import distributed
 import optuna
 import pytest
 
-from optbench.search.executor import PINNED_THREADS, local_cluster, run_trials, tell
+from optbench.search.executor import HAND_STARTED, PINNED_THREADS, local_cluster, run_trials, tell
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -53,7 +53,8 @@ class Bowl:
         threads = {name: os.environ.get(name) for name in PINNED_THREADS}
         numba = sys.modules.get("numba")  # imported with optbench, with this module
         numba_threads = numba.config.NUMBA_NUM_THREADS if numba else None
-        return value, {"pid": os.getpid(), "threads": threads, "numba_threads": numba_threads}
+        return value, {"pid": os.getpid(), "threads": threads, "numba_threads": numba_threads,
+                       "malloc_trim": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
 
 
 def sequential(study, objective, n_trials):
@@ -93,6 +94,7 @@ def test_local_cluster_of_one_matches_sequential_and_pins_threads():
     for trial in study.trials:
         assert trial.user_attrs["threads"] == PINNED_THREADS, trial.user_attrs
         assert trial.user_attrs["numba_threads"] == 1, trial.user_attrs
+        assert trial.user_attrs["malloc_trim"] is None, trial.user_attrs
 
 
 @pytest.mark.parametrize("sampler", [
@@ -203,7 +205,9 @@ def _wait_for(condition, what, timeout=30):
 
 def test_a_cluster_started_by_hand(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
-    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),  # as the README starts them:
+           "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": HAND_STARTED}
+    env.pop("NUMBA_NUM_THREADS", None)
     processes = []
     try:
         processes.append(subprocess.Popen(
@@ -229,8 +233,9 @@ def test_a_cluster_started_by_hand(tmp_path):
     truth = sequential(optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=4)), Bowl(), 4)
     assert by_number(study) == by_number(truth)
     assert len({t.user_attrs["pid"] for t in study.trials}) == 2
-    assert all(t.user_attrs["threads"]["OMP_NUM_THREADS"] == "1" for t in study.trials)
+    assert all(t.user_attrs["threads"] == PINNED_THREADS for t in study.trials)
     assert all(t.user_attrs["numba_threads"] == 1 for t in study.trials)
+    assert all(t.user_attrs["malloc_trim"] is None for t in study.trials)
 
 
 DRIVER = """
@@ -319,10 +324,12 @@ def test_an_interrupted_driver_reenqueues_its_trials_in_flight(cluster, tmp_path
 
 def test_a_local_cluster_leaves_this_processs_environment_as_it_was(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     before = {name: os.environ.get(name) for name in [*PINNED_THREADS, "MALLOC_TRIM_THRESHOLD_", "PYTHONHASHSEED"]}
     with local_cluster(1) as one, distributed.Client(one, set_as_default=False) as client:
         assert {name: os.environ.get(name) for name in before} == before
-        spawned = client.run(lambda: {name: os.environ.get(name) for name in PINNED_THREADS})
+        names = [*PINNED_THREADS, "MALLOC_TRIM_THRESHOLD_"]
+        spawned = client.run(lambda: {name: os.environ.get(name) for name in names})
     assert {name: os.environ.get(name) for name in before} == before
-    assert list(spawned.values()) == [PINNED_THREADS]  # the worker has them
+    assert list(spawned.values()) == [{**PINNED_THREADS, "MALLOC_TRIM_THRESHOLD_": None}]  # the worker's own
