@@ -6,16 +6,16 @@
 
 scores each trial by validation accuracy (data problems, maximized) or the final gap
 f - f* (the others, minimized; give --steps), or by --score (tail_gap: the log10 geometric
-mean of f - f* over the run's second half), with -p NAME=VALUE fixing other hyperparameters
-of the rule; shows the trials done and the best so far, and prints the best trial. The
-study lives in --storage (default sqlite:///results/search.db) under --study (default: a
-digest of the settings): the same command again resumes it, running only the trials not
-yet complete. --refine
-searches a new study whose ranges narrow around the best fifth of that finished study's
-trials. A grid takes k^d trials for d ranges. Trials run on a local Dask cluster of
---workers processes (default: one per core), or on the cluster at --scheduler ADDRESS
-or --scheduler-file F. --json prints the study name, storage, layout, every trial and
-the best. Exits 2 on bad input, with nothing written.
+mean of f - f* over the run's second half), with -p NAME=VALUE fixing other
+hyperparameters of the rule; shows the trials done and the best so far, and prints the
+best trial. The study lives in --storage (default sqlite:///results/search.db) under
+--study (default: a digest of the settings): the same command again resumes it, running
+only the trials not yet complete. --refine searches a new study whose ranges narrow
+around the best fifth of that finished study's trials. A grid takes k^d trials for d
+ranges. Trials run on a local Dask cluster of --workers processes (default: one per
+core), or on the cluster at --scheduler ADDRESS or --scheduler-file F. --json prints the
+study name, storage, layout, every trial and the best. Exits 2 on bad input, with
+nothing written.
 """
 
 import json
