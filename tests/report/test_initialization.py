@@ -6,13 +6,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from optbench.report import SECTIONS, document, run_section, settings
-from optbench.report.progress import Progress
+from optbench.report import SECTIONS, document, settings
 from optbench.report.sections import initialization
 from optbench.report.settings import QUICK
 from optbench.training.init_stats import lecture_line
+from sections import PNG, build_measured
 
-PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = ["initialization-std-per-layer", "initialization-histograms", "initialization-learning-rates",
            "initialization-init-scale"]
 
@@ -21,13 +20,7 @@ FIGURES = ["initialization-std-per-layer", "initialization-histograms", "initial
 def built():
     """(measurements, section): the section as the report builds it, and what its
     `build` measured."""
-    measured = []
-    measure = initialization.measure
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(initialization, "measure", lambda *args: measured.append(measure(*args)) or measured[0])
-        section = run_section("initialization", QUICK, Progress(quiet=True))
-    assert section.status == "ok", section.error
-    return measured[0], section
+    return build_measured(initialization, "initialization")
 
 
 def tables(section):

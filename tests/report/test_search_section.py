@@ -8,25 +8,18 @@ import math
 import numpy as np
 import pytest
 
-from optbench.report import SECTIONS, document, run_section, settings
-from optbench.report.progress import Progress
+from optbench.report import SECTIONS, document, settings
 from optbench.report.sections import search
 from optbench.report.settings import QUICK
+from sections import PNG, build_measured
 
-PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = ["search-best-so-far", "search-layouts"]
 
 
 @pytest.fixture(scope="module")
 def built():
     """(measured, section): the section as the report builds it, and what its `build` measured."""
-    measured = []
-    measure = search.measure
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "measure", lambda *args: measured.append(measure(*args)) or measured[0])
-        section = run_section("search", QUICK, Progress(quiet=True))
-    assert section.status == "ok", section.error
-    return measured[0], section
+    return build_measured(search, "search")
 
 
 def captions(section):
