@@ -50,6 +50,7 @@ from optbench.optim import get_rule
 from optbench.problems import get_problem
 from optbench.training import run
 from optbench.training.babysitting import GROWTH_LIMIT
+from optbench.training.runner import is_data, run_length
 
 MAXIMIZE = "maximize"
 MINIMIZE = "minimize"
@@ -97,18 +98,8 @@ class Objective:
             raise ValueError("a fixed learning_rate must be a number")
         rule.settings(dict(self.fixed))  # unknown names and values out of range are ValueErrors
         problem = get_problem(self.problem, **dict(self.options))
-        if (self.steps is None) == (self.epochs is None):
-            raise ValueError(f"give exactly one of steps or epochs, got steps={self.steps!r}, epochs={self.epochs!r}")
-        data = _is_data(problem)
-        if not data and (self.epochs is not None or self.batch_size is not None):
-            given = "epochs" if self.epochs is not None else "batch_size"
-            raise ValueError(f"problem {self.problem!r} has no training set, so no {given}: give steps")
-        for name in ("steps", "epochs", "batch_size"):
-            if getattr(self, name) is not None:
-                checks.whole_number(name, getattr(self, name), low=1)
-        if self.batch_size is not None and self.batch_size > problem.n_train:
-            raise ValueError(f"batch_size must be at most the {problem.n_train} training images of "
-                             f"problem {self.problem!r}, got {self.batch_size}")
+        run_length(problem, self.steps, self.epochs, self.batch_size)  # refused here as `run` would refuse it
+        data = is_data(problem)
         checks.whole_number("seed", self.seed, low=0)
         score = ("val_acc" if data else "final_gap") if self.score is None else self.score
         if score not in SCORES:
@@ -184,13 +175,9 @@ def tail_gap(record):
     """log10 of the geometric mean of f - f* over the losses at x_t, t = T//2 .. T (T =
     record.steps), of a run that did not diverge; a gap at or below 0 (f* a bound that
     the run reached) counts as 1e-300."""
-    losses = np.append(record.loss[: record.steps], record.f_final)
+    losses = record.iterate_losses()
     tail = losses[len(losses) // 2:] - record.f_star
     return float(np.mean(np.log10(np.maximum(tail, 1e-300))))
-
-
-def _is_data(problem):
-    return hasattr(problem, "accuracy") and hasattr(problem, "n_train")
 
 
 def _finite(value):

@@ -90,6 +90,10 @@ class Record:
             f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in skip
         }
 
+    def iterate_losses(self):
+        """f(x_0), ..., f(x_T), T = steps: the loss at every iterate, the final one included."""
+        return np.append(self.loss[: self.steps], self.f_final)
+
     def summary(self):
         """A few lines: length, loss, gap, target, outcome and diagnosis."""
         tol = self.settings["tol"]
@@ -140,7 +144,7 @@ def run(rule, problem, steps=None, epochs=None, batch_size=None, backend="cpu", 
             f"on the host; choose one of {list(HOST_BACKENDS)}"
         )
     opt = optimizer(rule, backend, **hyperparameters)
-    num_steps, iterations_per_epoch = _length(problem, steps, epochs, batch_size)
+    num_steps, iterations_per_epoch = run_length(problem, steps, epochs, batch_size)
     seed = checks.whole_number("seed", seed, low=0)
     tol = checks.real("tol", tol, 0.0, 1.0, include_low=False, include_high=False)
     checkpoints = checks.whole_number("checkpoints", checkpoints, low=0)
@@ -353,19 +357,21 @@ def _has(obj, name):
     return inspect.getattr_static(obj, name, missing) is not missing
 
 
-def _is_data(problem):
+def is_data(problem):
+    """Whether `problem` has a training set (and so epochs, mini-batches and accuracies)."""
     return all(_has(problem, name) for name in DATA_ATTRIBUTES)
 
 
 def _data_problem_names():
-    return [name for name in problem_names() if _is_data(get_problem(name))]
+    return [name for name in problem_names() if is_data(get_problem(name))]
 
 
-def _length(problem, steps, epochs, batch_size):
-    """(num_steps, iterations_per_epoch), iterations_per_epoch None without a data set."""
+def run_length(problem, steps, epochs, batch_size):
+    """(num_steps, iterations_per_epoch) of a run, iterations_per_epoch None without a
+    data set; a ValueError or TypeError for a length `run` refuses."""
     if (steps is None) == (epochs is None):
         raise ValueError(f"give exactly one of steps or epochs, got steps={steps!r}, epochs={epochs!r}")
-    data = _is_data(problem)
+    data = is_data(problem)
     if not data and (epochs is not None or batch_size is not None):
         given = "epochs" if epochs is not None else "batch_size"
         raise ValueError(

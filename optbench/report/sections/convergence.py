@@ -57,7 +57,7 @@ def search_space():
 
 def curve(record):
     """(steps, seconds, losses) at x_0 .. x_final."""
-    losses = np.append(record.loss[: record.steps], record.f_final)
+    losses = record.iterate_losses()
     seconds = np.append(0.0, record.seconds[: record.steps])
     return np.arange(len(losses)), seconds[: len(losses)], losses
 
