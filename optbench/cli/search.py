@@ -90,7 +90,7 @@ def run(args):
                                  description=f"{study.study_name}: {done} done before, {n} to run")
             if done:
                 task.advance(units=done)
-            if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+            if studies.complete_trials(study):
                 best["value"] = study.best_value
 
         def on_result(number, value, attrs):

@@ -91,7 +91,7 @@ def _existing(storage, name, objective, layout, trials, seed, studies):
     if name not in optuna.get_all_study_names(storage):
         raise ValueError(f"no study {name!r} to refine: run the search without --refine first")
     found = studies.create_or_load(objective, layout, trials, storage, name=name, seed=seed)
-    complete = len(found.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    complete = len(studies.complete_trials(found))
     if complete < trials:
         raise ValueError(f"study {name!r} has {complete} of its {trials} trials complete: finish it "
                          f"(the same search without --refine) before refining it")

@@ -153,21 +153,29 @@ def resume_seed(seed, existing):
     return int(np.random.SeedSequence([seed, existing]).generate_state(1)[0])
 
 
+def complete_trials(study, n=None):
+    """`study`'s COMPLETE trials in trial-number order; with `n`, a RuntimeError unless
+    there are exactly n (a finished search that is not what it should be)."""
+    trials = sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
+                    key=lambda t: t.number)
+    if n is not None and len(trials) != n:
+        raise RuntimeError(f"study {study.study_name!r} has {len(trials)} complete trials, not {n}")
+    return trials
+
+
 def remaining_trials(study, n_trials):
     """How many trials to ask to bring `study` to `n_trials` COMPLETE ones, after failing
     the stale RUNNING trials (their retries, WAITING, are among those asked)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
-    complete = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
-    return max(0, n_trials - complete)
+    return max(0, n_trials - len(complete_trials(study)))
 
 
 def refined_space(study, space, fraction=REFINE_FRACTION, margin=REFINE_MARGIN):
     """The axes of `space` narrowed around the best `fraction` of `study`'s COMPLETE
     trials (see module doc); a ValueError if the study has none."""
-    trials = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-              if not t.user_attrs.get("diverged") and all(axis.name in t.params for axis in space)]
+    trials = [t for t in complete_trials(study) if not t.user_attrs.get("diverged") and all(axis.name in t.params for axis in space)]
     if not trials:
         raise ValueError(f"study {study.study_name!r} has no completed trial that did not diverge: "
                          f"nothing to refine around; run it first")

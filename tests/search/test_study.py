@@ -154,3 +154,14 @@ def test_a_sqlite_file_is_kept_in_write_ahead_log_mode(tmp_path):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with sqlite3.connect(tmp_path / "s.db") as plain:  # the mode is the file's, for any reader
         assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_complete_trials_are_in_number_order_and_counted_when_asked():
+    study = optuna.create_study()
+    for value in (3.0, None, 1.0):
+        trial = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+        study.tell(trial, value, state=None if value is not None else optuna.trial.TrialState.FAIL)
+    assert [t.number for t in studies.complete_trials(study)] == [0, 2]
+    assert studies.complete_trials(study, 2)[1].value == 1.0
+    with pytest.raises(RuntimeError, match="has 2 complete trials, not 3"):
+        studies.complete_trials(study, 3)

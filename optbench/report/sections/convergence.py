@@ -110,10 +110,9 @@ def reference_runs(problem, evaluations):
 
 
 def search(rule, name, options, steps, f_ref, samples, storage, cluster, task):
-    """[(lr, score, diverged)] of the rule's study, by trial number, and the best lr."""
-    import optuna
-
+    """[(lr, score, diverged)] of the rule's study, by trial number, and the best trial."""
     import optbench.search
+    from optbench.search.study import complete_trials
 
     study = optbench.search(
         name, rule, search_space(), "random", samples, steps=steps, options=options, seed=settings.SEARCH_SEED,
@@ -121,10 +120,7 @@ def search(rule, name, options, steps, f_ref, samples, storage, cluster, task):
         scheduler=cluster.scheduler_address,
         on_result=lambda number, value, attrs: task.advance(f"{name}: {rule} trial {number}"),
     )
-    trials = sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
-                    key=lambda t: t.number)
-    if len(trials) != samples:
-        raise RuntimeError(f"the {rule} search on {name} has {len(trials)} complete trials, not {samples}")
+    trials = complete_trials(study, samples)
     tried = [(t.params["learning_rate"], t.value, bool(t.user_attrs["diverged"])) for t in trials]
     return tried, study.best_trial
 

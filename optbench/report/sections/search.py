@@ -90,6 +90,7 @@ def measure(budget, progress=None):
     import optbench.search as search
     from optbench.search import executor
     from optbench.search.space import grid_search_space, parse_space, values_per_axis
+    from optbench.search.study import complete_trials
 
     rule, problem = settings.GRID_RANDOM_RULE, settings.GRID_RANDOM_PROBLEM
     axes = parse_space(settings.GRID_RANDOM_SPACE, rule, problem)
@@ -110,11 +111,7 @@ def measure(budget, progress=None):
                 study = search(problem, rule, list(axes), layout, n, epochs=settings.GRID_RANDOM_EPOCHS,
                                batch_size=settings.GRID_RANDOM_BATCH_SIZE, seed=seed, storage=storage,
                                study=f"{layout}-{seed}", scheduler=cluster.scheduler_address)
-                trials = sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
-                                key=lambda t: t.number)
-                if len(trials) != n:
-                    raise RuntimeError(f"the {layout} study of seed {seed} has {len(trials)} complete trials, "
-                                       f"not {n}")
+                trials = complete_trials(study, n)
                 values = np.array([t.value for t in trials])
                 scores.append(values)
                 best.append(np.maximum.accumulate(values))
