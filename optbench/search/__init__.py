@@ -55,9 +55,7 @@ def search(problem, rule, space, layout, trials, epochs=None, batch_size=None, s
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"the number of trials must be a whole number >= 1, got {trials!r}")
     studies.sampler(layout, objective.space, trials, seed)  # refuses an unknown layout, a grid that cannot be formed
-    executor.scheduler_address(scheduler, scheduler_file)
-    if workers is not None and (scheduler is not None or scheduler_file is not None):
-        raise ValueError("workers sizes a local cluster; a cluster joined by address has its own")
+    executor.scheduler_address(scheduler, scheduler_file, workers)
     opened = studies.open_storage(storage) if storage is None or isinstance(storage, str) else storage
     if refine:
         source_name = studies.study_name(objective, layout) if study is None else study

@@ -117,11 +117,14 @@ def run_trials(study, objective, n_trials, workers=None, scheduler=None, schedul
     return study
 
 
-def scheduler_address(scheduler=None, scheduler_file=None):
+def scheduler_address(scheduler=None, scheduler_file=None, workers=None):
     """The address to join: `scheduler`, or the "address" in `scheduler_file`; None for
-    a local cluster. A missing or unreadable file is a ValueError naming it."""
+    a local cluster (of `workers`). A missing or unreadable file is a ValueError naming
+    it, and so is `workers` beside an address."""
     if scheduler is not None and scheduler_file is not None:
         raise ValueError("give scheduler or scheduler_file, not both")
+    if workers is not None and (scheduler is not None or scheduler_file is not None):
+        raise ValueError("workers sizes a local cluster; a cluster joined by address has its own")
     if scheduler_file is None:
         return scheduler
     path = Path(scheduler_file)
@@ -151,10 +154,8 @@ def cluster_config():
 def _client(workers, scheduler, scheduler_file, connect_timeout):
     import distributed
 
-    address = scheduler_address(scheduler, scheduler_file)
+    address = scheduler_address(scheduler, scheduler_file, workers)
     if address is not None:
-        if workers is not None:
-            raise ValueError("workers= sizes a local cluster; a joined cluster has its own")
         try:
             client = distributed.Client(address, timeout=connect_timeout)
         except (OSError, TimeoutError) as error:

@@ -193,6 +193,8 @@ def test_bad_scheduler_file_and_arguments(tmp_path):
     with pytest.raises(ValueError, match="not both"):
         run_trials(optuna.create_study(), Bowl(), 1, scheduler="tcp://127.0.0.1:9",
                    scheduler_file=missing, distributions=SPACE)
+    with pytest.raises(ValueError, match="workers sizes a local cluster"):
+        run_trials(optuna.create_study(), Bowl(), 1, scheduler="tcp://127.0.0.1:9", workers=2, distributions=SPACE)
 
 
 def _wait_for(condition, what, timeout=30):
