@@ -25,10 +25,10 @@ import sys
 from optbench.cli.arguments import assignment, fail, non_negative_int, positive_int
 from optbench.optim import rule_names
 from optbench.problems import problem_names
+from optbench.search.objective import SCORES
 
-# optbench.search.study.LAYOUTS and objective.SCORES, without importing Optuna to build the parser
+# optbench.search.study.LAYOUTS, without importing Optuna to build the parser
 LAYOUTS = ("grid", "random", "tpe")
-SCORES = ("val_acc", "final_gap", "tail_gap")
 SCORE_NAMES = {"val_acc": "validation accuracy", "final_gap": "f - f*",
                "tail_gap": "log10 of the geometric mean of f - f* over the run's second half"}
 

@@ -86,3 +86,10 @@ def test_a_storage_that_cannot_be_opened(capsys):
     code = main([*BASE, "--space", "learning_rate=log(1e-3,1)", "--layout", "random", "--trials", "2",
                  "--storage", "nosuchdatabase://here"])
     assert code == 2 and "cannot open the storage 'nosuchdatabase://here'" in capsys.readouterr().err
+
+
+def test_the_parsers_layouts_are_the_searchs():
+    from optbench.cli import search as command
+    from optbench.search import study
+
+    assert command.LAYOUTS == study.LAYOUTS
