@@ -34,6 +34,7 @@ from optbench.report.sections import (
     trajectories,
 )
 from optbench.report.settings import QUICK
+from optbench.training import Record
 
 TINY = dataclasses.replace(
     QUICK,
@@ -296,9 +297,11 @@ def test_trajectory_labels_come_from_the_problem():
 
 def fake_record(losses, f_final, steps_to_target, diverged=False, tol=1e-3):
     steps = len(losses)
-    return SimpleNamespace(loss=np.array(losses, dtype=float), steps=steps, f_final=f_final,
-                           seconds=np.arange(1, steps + 1) * 1e-6, diverged=diverged,
-                           steps_to_target=steps_to_target, settings={"tol": tol})
+    record = SimpleNamespace(loss=np.array(losses, dtype=float), steps=steps, f_final=f_final,
+                             seconds=np.arange(1, steps + 1) * 1e-6, diverged=diverged,
+                             steps_to_target=steps_to_target, settings={"tol": tol})
+    record.iterate_losses = lambda: Record.iterate_losses(record)  # the real method, on the fake's fields
+    return record
 
 
 def fake_trace(values):
