@@ -12,10 +12,11 @@ direction, n, dtype]` is torch.nn.functional's counterpart on tensors made once 
 (skipped without torch, or where torch has none). forward+backward is their sum in
 time, so it is tracked as a fraction only.
 
-`TrackBlockThroughput` (GB/s and the fraction of the bound) and `TrackBlockVsTorch`
-(torch's time over the kernel's) at 1e7 elements, every direction, forward+backward
-included: ratios of neighbouring measurements in one race (`timing.race`), which a
-shared machine's noise moves far less than either time.
+`TrackBlockThroughput` (time over the bound's, and ns per element) and
+`TrackBlockVsTorch` (the kernel's time over torch's) at 1e7 elements, every direction,
+forward+backward included: ratios of neighbouring measurements in one race
+(`timing.race`), which a shared machine's noise moves far less than either time. Every
+figure is oriented as asv reads them, bigger is worse.
 
 The blocks come from `optbench.blocks.registry.block_names()`, so a new block is
 benchmarked with no edit here. Commits from before the blocks have no registry: the grid
@@ -124,15 +125,16 @@ class TrackBlockThroughput(Benchmark):
         if rows[block, direction, dtype].bound_fraction is None:
             raise NotImplementedError(f"{block} declares no passes over memory, so it has no bound")
 
-    def track_gb_per_s(self, rows, block, direction, dtype):
-        return rows[block, direction, dtype].gb_per_s
+    def track_time_over_bound(self, rows, block, direction, dtype):
+        return 1.0 / rows[block, direction, dtype].bound_fraction
 
-    track_gb_per_s.unit = "GB/s"
+    track_time_over_bound.unit = "time / bound time"
 
-    def track_bound_fraction(self, rows, block, direction, dtype):
-        return rows[block, direction, dtype].bound_fraction
+    def track_ns_per_element(self, rows, block, direction, dtype):
+        row = rows[block, direction, dtype]
+        return row.seconds / row.n * 1e9
 
-    track_bound_fraction.unit = "fraction of bound"
+    track_ns_per_element.unit = "ns per element"
 
 
 class TrackBlockVsTorch(Benchmark):
@@ -149,7 +151,7 @@ class TrackBlockVsTorch(Benchmark):
         if rows[block, direction, dtype].torch_ratio is None:
             raise NotImplementedError(f"torch.nn.functional has no counterpart of {block}")
 
-    def track_speedup_over_torch(self, rows, block, direction, dtype):
-        return rows[block, direction, dtype].torch_ratio
+    def track_time_over_torch(self, rows, block, direction, dtype):
+        return 1.0 / rows[block, direction, dtype].torch_ratio
 
-    track_speedup_over_torch.unit = "torch seconds / optbench seconds"
+    track_time_over_torch.unit = "optbench seconds / torch seconds"

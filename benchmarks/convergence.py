@@ -5,7 +5,8 @@ hyperparameters, full batch, float64, from x0(seed=0): the fewest updates after 
 f - f* <= TARGET_GAP (f0 - f*), 99% of the gap closed, as the run's record counts it;
 NaN if not within STEPS (or if the run diverges). `track_nfev[problem, solver]`:
 function evaluations of optbench's L-BFGS and of scipy's L-BFGS-B (m=10, same
-tolerances, same start) on each problem, from `compare_with_scipy`.
+tolerances, same start) on each problem, from `compare_with_scipy`. Both are counts from
+seeded runs, the same at every run on one machine, and bigger is worse.
 
 The digits problems' best known f* takes L-BFGS-B seconds the first time on a machine
 (then it comes from the cache, see `optbench.problems.optimum`): setup pays it, outside
@@ -33,6 +34,7 @@ class TrackStepsToTarget(Benchmark):
     params = [rule_names(), PROBLEMS]
     param_names = ["rule", "problem"]
     timeout = 1200
+    rounds = 1  # seeded: every run gives the same count
 
     def setup(self, rule, problem):
         require(imports)
@@ -50,16 +52,15 @@ class TrackLBFGS(Benchmark):
     params = [PROBLEMS, ["optbench", "scipy"]]
     param_names = ["problem", "solver"]
     timeout = 1200
+    rounds = 1  # seeded: every run gives the same count
 
-    def setup_cache(self):
-        if imports.error is not None:
-            return {}  # setup skips (asv cannot skip from setup_cache; None would mean no cache argument)
-        return {problem: lbfgs.compare_with_scipy(get_problem(problem), seed=self.seed) for problem in PROBLEMS}
-
-    def setup(self, rows, problem, solver):
+    def setup(self, problem, solver):
         require(imports)
+        # per problem, not in a setup_cache: a selection of cheap problems (benchmarks/tracked.py)
+        # then never pays for the networks' L-BFGS runs
+        self.row = lbfgs.compare_with_scipy(get_problem(problem), seed=self.seed)
 
-    def track_nfev(self, rows, problem, solver):
-        return rows[problem]["nfev_ours" if solver == "optbench" else "nfev_scipy"]
+    def track_nfev(self, problem, solver):
+        return self.row["nfev_ours" if solver == "optbench" else "nfev_scipy"]
 
     track_nfev.unit = "function evaluations"

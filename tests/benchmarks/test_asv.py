@@ -33,6 +33,7 @@ from benchmarks import (  # noqa: E402
     memory,
     throughput,
     update,
+    verification,
 )
 
 
@@ -192,7 +193,7 @@ def test_throughput(monkeypatch):
     monkeypatch.setattr(throughput, "DTYPES", ["float32"])
     for form in ("exact", "fast"):
         figures = _run(throughput.TrackThroughput, "sgd", "cpu", form, "float32")
-        assert figures["track_gb_per_s"] > 0 and figures["track_bound_fraction"] > 0
+        assert figures["track_time_over_bound"] > 0 and figures["track_ns_per_parameter"] > 0
 
 
 def test_torch_steps_beside_the_updates():
@@ -216,6 +217,11 @@ def test_compile_time():
 def test_steps_to_target():
     figures = _run(convergence.TrackStepsToTarget, "sgd_momentum", "quadratic")
     assert 0 < figures["track_steps_to_target"] <= convergence.STEPS
+
+
+def test_nfev_of_both_solvers():
+    assert _run(convergence.TrackLBFGS, "quadratic", "optbench")["track_nfev"] > 0
+    assert _run(convergence.TrackLBFGS, "rosenbrock", "scipy")["track_nfev"] > 0
 
 
 def test_the_block_grids_are_the_registry():
@@ -254,9 +260,9 @@ def test_block_throughput_and_speedup_over_torch(monkeypatch):
     monkeypatch.setattr(blocks, "DTYPES", ["float32"])
     for direction in blocks.TRACKED_DIRECTIONS:
         figures = _run(blocks.TrackBlockThroughput, "tanh", direction, "float32")
-        assert figures["track_gb_per_s"] > 0 and figures["track_bound_fraction"] > 0
+        assert figures["track_time_over_bound"] > 0 and figures["track_ns_per_element"] > 0
     if blocks.peers.torch_or_none() is not None:
-        assert _run(blocks.TrackBlockVsTorch, "tanh", "forward", "float32")["track_speedup_over_torch"] > 0
+        assert _run(blocks.TrackBlockVsTorch, "tanh", "forward", "float32")["track_time_over_torch"] > 0
 
 
 def test_the_block_suite_skips_on_a_commit_without_the_blocks(monkeypatch):
@@ -274,3 +280,17 @@ def test_the_block_suite_skips_on_a_commit_without_the_blocks(monkeypatch):
         _run(older.TimeBlock, "relu", "kernel", "forward", 1000, "float32")
     with pytest.raises(NotImplementedError, match="lacks"):
         _run(older.TrackBlockThroughput, "relu", "forward", "float32")
+
+
+def test_verification_counts_what_fails(monkeypatch):
+    assert _run(verification.TrackVerification, "adam")["track_failed_checks"] == 0
+    assert _run(verification.TrackVerification, "average")["track_worst_ulps"] == 0  # the average has the exact form only
+    real = verification.verify.verify_all
+
+    def with_one_failure(*args, **kwargs):
+        rows, skipped = real(*args, **kwargs)
+        rows[0].passed = False
+        return rows, skipped
+
+    monkeypatch.setattr(verification.verify, "verify_all", with_one_failure)
+    assert _run(verification.TrackVerification, "sgd")["track_failed_checks"] == 1

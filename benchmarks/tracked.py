@@ -1,0 +1,39 @@
+"""Which asv figures follow the project's history, which the regression gate holds, and
+the gate's factor.
+
+The whole asv suite takes an hour a commit; the history (`benchmarks/history.py`) and the
+gate (`benchmarks/gate.py`) run a selection of it, as asv `--bench` patterns over the
+benchmarks' parameterized names. Every selected figure is oriented as asv reads them,
+bigger is worse.
+
+HISTORY, on every commit since the benchmarks exist:
+    each kernel's time over its same-pattern bound and its ns per parameter at 1e7
+    (`throughput.py`), updates to 99% of the gap on the problems that take seconds
+    (`convergence.py`), L-BFGS's and scipy's function evaluations on them, and the cpu
+    kernels' failed verification checks and worst error (`verification.py`).
+GATED, before a merge: the steadiest of those (`benchmarks/noise.py` measures each
+    kind's spread): time over the bound, the counts, the failed checks.
+"""
+
+CHEAP_PROBLEMS = "(quadratic|rosenbrock|softmax)"
+
+HISTORY = (
+    r"throughput\.TrackThroughput\.track_",
+    rf"convergence\.TrackStepsToTarget\.track_steps_to_target\('\w+', '{CHEAP_PROBLEMS}'\)",
+    rf"convergence\.TrackLBFGS\.track_nfev\('{CHEAP_PROBLEMS}', ",
+    r"verification\.TrackVerification\.track_",
+)
+
+ABSOLUTE = r"update\.TimeUpdate\.time_update\('\w+', 'cpu', '\w+', 10000000, 'float32'\)"
+
+GATED = (
+    r"throughput\.TrackThroughput\.track_time_over_bound",
+    HISTORY[1],
+    HISTORY[2],
+    r"verification\.TrackVerification\.track_failed_checks",
+)
+
+
+def bench_arguments(patterns):
+    """asv's arguments selecting `patterns`: --bench P for each."""
+    return [argument for pattern in patterns for argument in ("--bench", pattern)]
