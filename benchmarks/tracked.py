@@ -16,6 +16,9 @@ GATED, before a merge: the steadiest of those (`benchmarks/noise.py` measures ea
     kind's spread): time over the bound, the counts, the failed checks.
 """
 
+import json
+import os
+
 CHEAP_PROBLEMS = "(quadratic|rosenbrock)"  # a second or less per rule; softmax takes 5 s per rule, the nets 12-20 s
 SOLVED_PROBLEMS = "(quadratic|rosenbrock|softmax)"  # L-BFGS: under a second each
 
@@ -34,6 +37,19 @@ GATED = (
     HISTORY[2],
     r"verification\.TrackVerification\.track_failed_checks",
 )
+
+
+NOISE = "results/asv/noise.json"  # benchmarks/noise.py: the spread of each figure, and the factor
+
+
+def gate_factor(path=None):
+    """The factor `benchmarks/noise.py` chose from the spread it measured on this machine."""
+    path = path or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), NOISE)
+    try:
+        with open(path) as f:
+            return json.load(f)["factor"]
+    except FileNotFoundError:
+        raise SystemExit(f"{NOISE} is missing: run python benchmarks/noise.py on this machine first") from None
 
 
 def bench_arguments(patterns):

@@ -36,6 +36,7 @@ SECTIONS = (
     "conformance",
     "lbfgs",
     "throughput",
+    "history",
 )
 
 TITLE = "optbench report"
@@ -56,14 +57,15 @@ class ReportError(Exception):
     """The report cannot be written at all (for example, an unwritable folder)."""
 
 
-def run_section(name, budget, progress):
-    """The filled `Section` for `name`; on any exception, a failed one saying why."""
+def run_section(name, budget, progress, **options):
+    """The filled `Section` for `name` (built with `options`, if any); on any exception, a
+    failed one saying why."""
     section = document.Section(name, name)
     start = time.perf_counter()
     try:
         module = importlib.import_module(f"{__name__}.sections.{name}")
         section.title = module.TITLE
-        module.build(section, budget, progress)
+        module.build(section, budget, progress, **options)
     except document.Failed as verdict:
         section.status = "failed"
         section.error = str(verdict)
@@ -79,10 +81,11 @@ def run_section(name, budget, progress):
     return section
 
 
-def write_report(out="results", quick=False, sections=None, budget=None, progress=None):
+def write_report(out="results", quick=False, sections=None, budget=None, progress=None, compare=None):
     """Run `sections` (default: all) and write the report into the folder `out`.
 
-    `budget` defaults to `settings.QUICK` or `settings.FULL`. Raises `ReportError`
+    `budget` defaults to `settings.QUICK` or `settings.FULL`. `compare=(base, candidate)`,
+    two commits with asv results, adds the section "comparison" last. Raises `ReportError`
     before any work if `out` cannot be written; returns an `Outcome`.
     """
     problem = document.check_writable(out)
@@ -92,6 +95,10 @@ def write_report(out="results", quick=False, sections=None, budget=None, progres
     unknown = sorted(set(names) - set(SECTIONS))
     if unknown:
         raise ReportError(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
+    options = {}
+    if compare is not None:
+        names.append("comparison")
+        options["comparison"] = dict(zip(("base", "candidate"), compare))
     budget = budget or (QUICK if quick else FULL)
     progress = progress or Progress()
     start = time.perf_counter()
@@ -99,7 +106,7 @@ def write_report(out="results", quick=False, sections=None, budget=None, progres
     with progress:
         for number, name in enumerate(names, 1):
             progress.print(f"[{number}/{len(names)}] {name}")
-            section = run_section(name, budget, progress)
+            section = run_section(name, budget, progress, **options.get(name, {}))
             if section.status == "ok":
                 progress.print(f"[{number}/{len(names)}] {name}: done in {section.seconds:.1f} s")
             else:

@@ -127,6 +127,10 @@ MINIBATCH_ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 # diverges); L2 strength in this range barely moves the validation accuracy (the section
 # measures both). Repetition r uses seed GRID_RANDOM_SEED + r.
 GRID_RANDOM_PROBLEM = "softmax"
+# The committed asv results of the project's history (benchmarks/history.py), read by the
+# History section and by `optbench report --compare`, relative to the folder the report runs in.
+ASV_RESULTS = "results/asv"
+
 GRID_RANDOM_RULE = "sgd"
 GRID_RANDOM_SPACE = ("learning_rate=log(1e-4,1e2)", "reg=log(1e-6,1e-2)")
 GRID_RANDOM_EPOCHS = 3

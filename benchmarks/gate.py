@@ -1,0 +1,152 @@
+"""The regression gate a contributor runs before a merge: correctness first, then speed.
+
+    python benchmarks/gate.py                  main against the commit checked out (HEAD)
+    python benchmarks/gate.py BASE CANDIDATE   any two commits
+
+1. Correctness of CANDIDATE as it installs: its wheel is built from a clean checkout of
+   the commit (a temporary git worktree) and installed into a folder of its own, and
+   `optbench verify --backend cpu` (every rule, form, dtype and block against the
+   reference) and `optbench conform --library optbench` (every conformance scenario of
+   optbench's own backends) run on it. Either failing fails the gate, and the speed of
+   a wrong kernel is not measured.
+2. Speed and convergence: `asv continuous BASE CANDIDATE --factor FACTOR` on the figures
+   of `tracked.GATED` (each kernel's time over its same-pattern bound, the updates to
+   target and L-BFGS's function evaluations, the failed verification checks), both
+   commits built in asv.conf.json's pinned virtualenv. asv flags a figure that grew by
+   more than FACTOR; FACTOR comes from the run-to-run spread that `benchmarks/noise.py`
+   measured on this machine (results/asv/noise.json).
+
+Exit status 0 when both pass, 1 when either fails, 2 on bad usage. `gate()` returns the
+verdict and what was flagged, for `benchmarks/planted.py`.
+"""
+
+import argparse
+import dataclasses
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.tracked import GATED, bench_arguments, gate_factor  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORRECTNESS = (("verify", "--backend", "cpu"), ("conform", "--library", "optbench"))
+
+
+@dataclasses.dataclass
+class Verdict:
+    correct: bool
+    correctness_failures: list  # the optbench commands that failed
+    slower: bool | None  # None: not measured (the candidate was not correct)
+    flagged: list  # asv's rows marked worse: "benchmark(params) ratio"
+    output: str = ""
+
+    @property
+    def passed(self):
+        return self.correct and self.slower is False
+
+
+def run(command, cwd, env=None, timeout=None):
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def installed_copy(repo, commit, folder):
+    """Build `commit`'s wheel from a clean checkout and install it (no dependencies) into
+    `folder`/site; returns that folder."""
+    source, wheels, site = (os.path.join(folder, name) for name in ("source", "wheels", "site"))
+    steps = (
+        (["git", "worktree", "add", "--detach", source, commit], repo),
+        ([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], folder),
+    )
+    try:
+        for command, cwd in steps:
+            done = run(command, cwd)
+            if done.returncode != 0:
+                raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+        wheel = glob.glob(os.path.join(wheels, "*.whl"))
+        done = run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", site, *wheel], folder)
+        if done.returncode != 0:
+            raise RuntimeError(f"installing {wheel} failed:\n{done.stdout}{done.stderr}")
+    finally:
+        run(["git", "worktree", "remove", "--force", source], repo)
+    return site
+
+
+def correctness(repo, commit):
+    """[(command, passed, output)] for each of CORRECTNESS, on `commit` as it installs."""
+    with tempfile.TemporaryDirectory(prefix="optbench-gate-") as folder:
+        site = installed_copy(repo, commit, folder)
+        env = {**os.environ, "PYTHONPATH": site}
+        checks = []
+        for arguments in CORRECTNESS:
+            done = run([sys.executable, "-m", "optbench", *arguments], cwd=folder, env=env)
+            checks.append((" ".join(["optbench", *arguments]), done.returncode == 0, done.stdout + done.stderr))
+        return checks
+
+
+def flagged_rows(output):
+    """asv compare's rows marked worse ('+': slower by more than the factor; '!': newly failing)."""
+    rows = []
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in ("+", "!"):
+            rows.append(f"{cells[4]} {cells[3]}")
+    return rows
+
+
+def speed(repo, base, candidate, factor, env=None):
+    """(slower, flagged rows, asv's output) of `asv continuous` on the gated figures."""
+    command = [sys.executable, "-m", "asv", "continuous", base, candidate, "--factor", str(factor),
+               "--show-stderr", *bench_arguments(GATED)]
+    done = run(command, repo, env={**(env or os.environ), "COLUMNS": "250"})
+    output = done.stdout + done.stderr
+    if "Traceback" in output or ("PERFORMANCE DECREASED" not in output and done.returncode != 0):
+        raise RuntimeError(f"asv continuous did not complete:\n{output}")
+    return "PERFORMANCE DECREASED" in output, flagged_rows(output), output
+
+
+def gate(repo=ROOT, base="main", candidate="HEAD", factor=None, env=None):
+    factor = factor or gate_factor()
+    checks = correctness(repo, candidate)
+    failures = [command for command, passed, _ in checks if not passed]
+    output = "\n".join(out for _, _, out in checks)
+    if failures:
+        return Verdict(False, failures, None, [], output)
+    slower, flagged, asv_output = speed(repo, base, candidate, factor, env)
+    return Verdict(True, [], slower, flagged, output + asv_output)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", nargs="?", default="main", help="the commit compared against (default: %(default)s)")
+    parser.add_argument("candidate", nargs="?", default="HEAD", help="the commit under test (default: %(default)s)")
+    parser.add_argument("--factor", type=float,
+                        help="asv's factor: a figure is flagged when it grew by more (default: the factor "
+                             "benchmarks/noise.py chose, results/asv/noise.json)")
+    args = parser.parse_args(argv)
+    args.factor = args.factor or gate_factor()
+    if not args.factor > 1:
+        parser.exit(2, f"gate.py: --factor must be above 1, got {args.factor}\n")
+    for name in (args.base, args.candidate):
+        if run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], ROOT).returncode != 0:
+            parser.exit(2, f"gate.py: {name!r} is not a commit of {ROOT}\n")
+    verdict = gate(ROOT, args.base, args.candidate, args.factor)
+    print(verdict.output)
+    for command in CORRECTNESS:
+        name = " ".join(["optbench", *command])
+        print(f"{name}: {'FAILED' if name in verdict.correctness_failures else 'passed'}")
+    if verdict.slower is None:
+        print("asv continuous: not run, since the candidate is not correct")
+    else:
+        print(f"asv continuous --factor {args.factor}: {'FLAGGED' if verdict.slower else 'nothing flagged'}")
+        for row in verdict.flagged:
+            print(f"  {row}")
+    print("gate: " + ("passed" if verdict.passed else "FAILED"))
+    return 0 if verdict.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

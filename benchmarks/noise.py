@@ -1,0 +1,164 @@
+"""How much each kind of tracked figure moves between runs of the same commit on this
+machine, and the gate's factor chosen from it.
+
+    python benchmarks/noise.py                     10 runs of HEAD, then the table
+    python benchmarks/noise.py --repeats 12 --commit main
+
+Each repeat is a whole `asv run COMMIT^!` of the selection `tracked.HISTORY` plus the
+absolute times `tracked.ABSOLUTE` (asv's own `time_update` at 1e7 float32), in the
+pinned virtualenv of asv.conf.json, into a results folder of its own (the committed
+history is not touched), one repeat after another, as the gate's two runs of
+`asv continuous` are. For every figure, over the repeats:
+
+    spread = max / min      the largest ratio that asv continuous could see between two
+                            runs of that same code (every pair of repeats is one)
+    cv = std / mean
+
+and, per kind of figure, the median cv and the largest spread. The gate holds the
+figures of `tracked.GATED`; its factor is the smallest multiple of 0.05 above the largest
+spread among them, so that no two of the measured runs would have been flagged
+against each other. Everything goes to results/asv/noise.json, which `tracked.FACTOR`
+reads.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from benchmarks.tracked import ABSOLUTE, GATED, HISTORY, NOISE, bench_arguments  # noqa: E402
+
+KINDS = {  # benchmark name -> kind of figure
+    "update.TimeUpdate.time_update": "absolute time (asv time_)",
+    "throughput.TrackThroughput.track_time_over_bound": "time over the bound",
+    "throughput.TrackThroughput.track_ns_per_parameter": "ns per parameter (in the race)",
+    "convergence.TrackStepsToTarget.track_steps_to_target": "steps to target",
+    "convergence.TrackLBFGS.track_nfev": "nfev",
+    "verification.TrackVerification.track_failed_checks": "failed checks",
+    "verification.TrackVerification.track_worst_ulps": "worst ulps",
+}
+STEP = 0.05
+
+
+def asv_config(folder):
+    """A copy of asv.conf.json whose results and html go under `folder`, every path absolute,
+    sharing the repository's asv environments (built once)."""
+    from asv.util import load_json
+
+    conf = load_json(os.path.join(ROOT, "asv.conf.json"), js_comments=True)
+    conf.update(repo=ROOT, benchmark_dir=os.path.join(ROOT, conf["benchmark_dir"]),
+                env_dir=os.path.join(ROOT, conf["env_dir"]), results_dir=os.path.join(folder, "results"),
+                html_dir=os.path.join(folder, "html"))
+    path = os.path.join(folder, "asv.conf.json")
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    return path
+
+
+def figures(results_dir, commit):
+    """{"name(params)": value} of `commit`'s results under `results_dir`."""
+    from optbench.perf.history import load
+
+    return {name: value for c in load(results_dir) if c.hash == commit for name, value in c.figures.items()}
+
+
+def kind_of(figure):
+    return KINDS.get(figure.split("(")[0], figure.split("(")[0])
+
+
+def summary(repeats):
+    """Per figure {values, spread, cv}; per kind {figures, median cv, largest spread, the figure}."""
+    names = sorted(set.intersection(*(set(r) for r in repeats)))
+    per_figure = {}
+    for name in names:
+        values = [r[name] for r in repeats]
+        low, high, mean = min(values), max(values), statistics.fmean(values)
+        per_figure[name] = {
+            "values": values,
+            "spread": 1.0 if high == low else (high / low if low > 0 else math.inf),
+            "cv": statistics.pstdev(values) / mean if mean else 0.0,
+        }
+    per_kind = {}
+    for name, figure in per_figure.items():
+        kind = per_kind.setdefault(kind_of(name), {"figures": 0, "cvs": [], "largest_spread": 1.0, "at": name})
+        kind["figures"] += 1
+        kind["cvs"].append(figure["cv"])
+        if figure["spread"] > kind["largest_spread"]:
+            kind["largest_spread"], kind["at"] = figure["spread"], name
+    for kind in per_kind.values():
+        kind["median_cv"] = statistics.median(kind.pop("cvs"))
+    return per_figure, per_kind
+
+
+def gated(name):
+    return any(re.search(pattern, name) for pattern in GATED)
+
+
+def chosen_factor(per_figure):
+    """The smallest multiple of STEP above the largest spread of a gated figure."""
+    worst = max((f["spread"] for name, f in per_figure.items() if gated(name)), default=1.0)
+    return round(math.floor(worst / STEP + 1) * STEP, 2), worst
+
+
+def table(per_kind, factor, worst, repeats):
+    lines = [f"{'kind of figure':<32}{'figures':>8}{'median cv':>11}{'largest spread':>16}  gated  largest at",
+             "-" * 110]
+    for kind, row in sorted(per_kind.items(), key=lambda item: -item[1]["largest_spread"]):
+        lines.append(f"{kind:<32}{row['figures']:>8}{row['median_cv']:>11.2%}{row['largest_spread']:>16.3f}  "
+                     f"{'yes' if gated(row['at']) else 'no':<5}  {row['at']}")
+    lines.append(f"{repeats} repeats; spread = max/min over them; factor {factor} (largest gated spread {worst:.3f})")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10, help="runs of the commit (default: %(default)s; at least 2)")
+    parser.add_argument("--commit", default="HEAD", help="the commit measured (default: %(default)s)")
+    parser.add_argument("--output", default=os.path.join(ROOT, NOISE), help="the JSON (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.repeats < 2:
+        parser.exit(2, f"noise.py: --repeats must be at least 2, got {args.repeats}\n")
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{args.commit}^{{commit}}"], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        parser.exit(2, f"noise.py: {args.commit!r} is not a commit of {ROOT}\n")
+    commit = done.stdout.strip()
+    repeats, started = [], time.time()
+    with tempfile.TemporaryDirectory(prefix="optbench-noise-") as folder:
+        config = asv_config(folder)
+        command = [sys.executable, "-m", "asv", "--config", config, "run", "--show-stderr",
+                   *bench_arguments((*HISTORY, ABSOLUTE)), f"{commit}^!"]
+        for k in range(args.repeats):
+            run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+            if run.returncode != 0 or "Traceback" in run.stdout + run.stderr:
+                sys.exit(f"noise.py: asv run failed in repeat {k + 1}:\n{run.stdout}{run.stderr}")
+            repeats.append(figures(os.path.join(folder, "results"), commit))
+            print(f"repeat {k + 1}/{args.repeats}: {len(repeats[-1])} figures, {time.time() - started:.0f} s",
+                  file=sys.stderr, flush=True)
+    per_figure, per_kind = summary(repeats)
+    factor, worst = chosen_factor(per_figure)
+    print(table(per_kind, factor, worst, args.repeats))
+    document = {
+        "commit": commit, "repeats": args.repeats, "seconds": round(time.time() - started),
+        "command": " ".join(["python benchmarks/noise.py", *(argv if argv is not None else sys.argv[1:])]),
+        "gated": list(GATED), "factor": factor, "largest_gated_spread": worst,
+        "kinds": per_kind, "figures": per_figure,
+    }
+    from optbench.files import atomic_write
+
+    atomic_write(args.output, json.dumps(document, indent=1) + "\n")
+    print(f"written to {os.path.relpath(args.output, ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
