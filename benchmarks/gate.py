@@ -4,7 +4,8 @@
     python benchmarks/gate.py BASE CANDIDATE   any two commits
 
 1. Correctness of CANDIDATE as it installs: its wheel is built from a clean checkout of
-   the commit (a temporary git worktree) and installed into a folder of its own, and
+   the commit (a temporary git worktree) and installed into a folder of its own
+   (.asv/gate/<hash>/, kept for the next run), and
    `optbench verify --backend cpu` (every rule, form, dtype and block against the
    reference) and `optbench conform --library optbench` (every conformance scenario of
    optbench's own backends) run on it. Either failing fails the gate, and the speed of
@@ -53,38 +54,47 @@ def run(command, cwd, env=None, timeout=None):
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def installed_copy(repo, commit, folder):
-    """Build `commit`'s wheel from a clean checkout and install it (no dependencies) into
-    `folder`/site; returns that folder."""
-    source, wheels, site = (os.path.join(folder, name) for name in ("source", "wheels", "site"))
-    steps = (
-        (["git", "worktree", "add", "--detach", source, commit], repo),
-        ([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], folder),
-    )
-    try:
-        for command, cwd in steps:
-            done = run(command, cwd)
+def installed_copy(repo, commit):
+    """`commit` as it installs: its wheel built from a clean checkout (a temporary git
+    worktree) and installed without dependencies into `.asv/gate/<hash>/` (git-ignored),
+    which is returned. Kept and reused, so that Numba's caches of that copy stay valid
+    (a fresh copy recompiles every kernel: two minutes here)."""
+    sha = run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], repo).stdout.strip()
+    site = os.path.join(repo, ".asv", "gate", sha)
+    if os.path.isdir(site):
+        return site
+    with tempfile.TemporaryDirectory(prefix="optbench-gate-") as folder:
+        source, wheels, staged = (os.path.join(folder, name) for name in ("source", "wheels", "site"))
+        try:
+            steps = (
+                ["git", "worktree", "add", "--detach", source, sha],
+                [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source],
+            )
+            for command in steps:
+                done = run(command, repo)
+                if done.returncode != 0:
+                    raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+            wheel = glob.glob(os.path.join(wheels, "*.whl"))
+            done = run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", staged, *wheel], folder)
             if done.returncode != 0:
-                raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-        wheel = glob.glob(os.path.join(wheels, "*.whl"))
-        done = run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", site, *wheel], folder)
-        if done.returncode != 0:
-            raise RuntimeError(f"installing {wheel} failed:\n{done.stdout}{done.stderr}")
-    finally:
-        run(["git", "worktree", "remove", "--force", source], repo)
+                raise RuntimeError(f"installing {wheel} failed:\n{done.stdout}{done.stderr}")
+        finally:
+            run(["git", "worktree", "remove", "--force", source], repo)
+        os.makedirs(os.path.dirname(site), exist_ok=True)
+        os.rename(staged, site)  # whole or not at all
     return site
 
 
-def correctness(repo, commit):
+def correctness(repo, commit, env=None):
     """[(command, passed, output)] for each of CORRECTNESS, on `commit` as it installs."""
-    with tempfile.TemporaryDirectory(prefix="optbench-gate-") as folder:
-        site = installed_copy(repo, commit, folder)
-        env = {**os.environ, "PYTHONPATH": site}
-        checks = []
+    site = installed_copy(repo, commit)
+    env = {**(env or os.environ), "PYTHONPATH": site}
+    checks = []
+    with tempfile.TemporaryDirectory(prefix="optbench-gate-") as folder:  # a cwd without optbench/ in it
         for arguments in CORRECTNESS:
             done = run([sys.executable, "-m", "optbench", *arguments], cwd=folder, env=env)
             checks.append((" ".join(["optbench", *arguments]), done.returncode == 0, done.stdout + done.stderr))
-        return checks
+    return checks
 
 
 def flagged_rows(output):
@@ -97,10 +107,10 @@ def flagged_rows(output):
     return rows
 
 
-def speed(repo, base, candidate, factor, env=None):
-    """(slower, flagged rows, asv's output) of `asv continuous` on the gated figures."""
+def speed(repo, base, candidate, factor, env=None, patterns=GATED):
+    """(slower, flagged rows, asv's output) of `asv continuous` on the figures `patterns` select."""
     command = [sys.executable, "-m", "asv", "continuous", base, candidate, "--factor", str(factor),
-               "--show-stderr", *bench_arguments(GATED)]
+               "--show-stderr", *bench_arguments(patterns)]
     done = run(command, repo, env={**(env or os.environ), "COLUMNS": "250"})
     output = done.stdout + done.stderr
     if "Traceback" in output or ("PERFORMANCE DECREASED" not in output and done.returncode != 0):
@@ -108,14 +118,15 @@ def speed(repo, base, candidate, factor, env=None):
     return "PERFORMANCE DECREASED" in output, flagged_rows(output), output
 
 
-def gate(repo=ROOT, base="main", candidate="HEAD", factor=None, env=None):
+def gate(repo=ROOT, base="main", candidate="HEAD", factor=None, env=None, patterns=GATED):
+    """The Verdict on `candidate` against `base` (`patterns`: the asv selection, GATED)."""
     factor = factor or gate_factor()
-    checks = correctness(repo, candidate)
+    checks = correctness(repo, candidate, env)
     failures = [command for command, passed, _ in checks if not passed]
     output = "\n".join(out for _, _, out in checks)
     if failures:
         return Verdict(False, failures, None, [], output)
-    slower, flagged, asv_output = speed(repo, base, candidate, factor, env)
+    slower, flagged, asv_output = speed(repo, base, candidate, factor, env, patterns)
     return Verdict(True, [], slower, flagged, output + asv_output)
 
 

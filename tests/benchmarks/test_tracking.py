@@ -1,0 +1,107 @@
+"""The history, the noise study, the gate and the planted regressions: the parts that
+need no asv run (benchmarks/planted.py runs them all for real)."""
+
+import itertools
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import convergence, gate, noise, planted, throughput, tracked, update, verification  # noqa: E402
+
+SUITES = {"throughput": throughput.TrackThroughput, "convergence": convergence.TrackStepsToTarget,
+          "convergence_lbfgs": convergence.TrackLBFGS, "verification": verification.TrackVerification,
+          "update": update.TimeUpdate}
+
+
+def asv_names():
+    """Every parameterized benchmark name of the tracked suites, as asv prints them."""
+    names = []
+    for key, suite in SUITES.items():
+        module = key.split("_")[0]
+        for method in (m for m in dir(suite) if m.startswith(("time_", "track_"))):
+            for combination in itertools.product(*suite.params):
+                names.append(f"{module}.{suite.__name__}.{method}({', '.join(map(repr, combination))})")
+    return names
+
+
+@pytest.mark.parametrize("pattern", [*tracked.HISTORY, tracked.ABSOLUTE, *tracked.GATED])
+def test_every_pattern_selects_benchmarks(pattern):
+    assert any(re.search(pattern, name) for name in asv_names()), pattern
+
+
+def test_the_gate_holds_part_of_the_history_and_the_steady_kinds_only():
+    names = asv_names()
+    gated = {n for n in names if any(re.search(p, n) for p in tracked.GATED)}
+    in_history = {n for n in names if any(re.search(p, n) for p in tracked.HISTORY)}
+    assert gated <= in_history
+    assert not any("ns_per_parameter" in n or "time_update" in n or "worst_ulps" in n for n in gated)
+    assert any("track_time_over_bound('adam', 'cpu', 'fast', 'float32')" in n for n in gated)
+
+
+def test_the_factor_is_the_next_step_above_the_largest_gated_spread():
+    gated_figure = "throughput.TrackThroughput.track_time_over_bound('adam', 'cpu', 'fast', 'float32')"
+    absolute = "update.TimeUpdate.time_update('adam', 'cpu', 'fast', 10000000, 'float32')"
+    count = "convergence.TrackLBFGS.track_nfev('quadratic', 'optbench')"
+    repeats = [{gated_figure: g, absolute: a, count: 7} for g, a in ((1.0, 1.0), (1.12, 1.6), (1.05, 0.9))]
+    per_figure, per_kind = noise.summary(repeats)
+    assert per_figure[gated_figure]["spread"] == pytest.approx(1.12)
+    assert per_figure[count]["spread"] == 1.0 and per_figure[count]["cv"] == 0.0
+    assert per_kind["absolute time (asv time_)"]["largest_spread"] == pytest.approx(1.6 / 0.9)
+    factor, worst = noise.chosen_factor(per_figure)
+    assert worst == pytest.approx(1.12) and factor == 1.15  # the ungated absolute time's spread plays no part
+    factor, _ = noise.chosen_factor(noise.summary([{gated_figure: 1.0}, {gated_figure: 1.1}])[0])
+    assert factor == 1.15  # strictly above: a spread of exactly 1.10 would be flagged at 1.10
+
+
+def test_the_factor_comes_from_the_committed_noise_study(tmp_path):
+    (tmp_path / "noise.json").write_text(json.dumps({"factor": 1.25}))
+    assert tracked.gate_factor(tmp_path / "noise.json") == 1.25
+    with pytest.raises(SystemExit, match="run python benchmarks/noise.py"):
+        tracked.gate_factor(tmp_path / "missing.json")
+
+
+ASV_TABLE = """\
+| Change   | Before [f42649bb] <main>   | After [0a1b2c3d] <slower>   |   Ratio | Benchmark (Parameter)                                                              |
+|----------|----------------------------|-----------------------------|---------|------------------------------------------------------------------------------------|
+| +        | 1.02                       | 1.45                        |    1.42 | throughput.TrackThroughput.track_time_over_bound('adam', 'cpu', 'fast', 'float32') |
+| -        | 1.3                        | 1.01                        |    0.78 | throughput.TrackThroughput.track_time_over_bound('sgd', 'cpu', 'fast', 'float32')  |
+| !        | 7                          | failed                      |     n/a | convergence.TrackLBFGS.track_nfev('quadratic', 'optbench')                         |
+
+SOME BENCHMARKS HAVE CHANGED SIGNIFICANTLY.
+PERFORMANCE DECREASED.
+"""
+
+
+def test_the_gate_reads_what_asv_flagged_worse():
+    assert gate.flagged_rows(ASV_TABLE) == [
+        "throughput.TrackThroughput.track_time_over_bound('adam', 'cpu', 'fast', 'float32') 1.42",
+        "convergence.TrackLBFGS.track_nfev('quadratic', 'optbench') n/a",
+    ]
+    assert gate.flagged_rows("BENCHMARKS NOT SIGNIFICANTLY CHANGED.\n") == []
+
+
+@pytest.mark.parametrize("plant", planted.PLANTS, ids=lambda p: p.name)
+def test_each_plant_still_finds_its_text_once(plant):
+    assert (ROOT / plant.path).read_text().count(plant.old) == 1, f"update planted.PLANTS: {plant.name}"
+
+
+def test_the_detection_table_counts_each_target():
+    def record(variant, correct, slower):
+        verdict = gate.Verdict(correct, [] if correct else ["optbench verify --backend cpu"], slower, [])
+        plant = next(p for p in planted.PLANTS if p.name == variant)
+        return {"variant": variant, "correct": correct, "slower": slower, "ratio": 1.4 if slower else 1.0,
+                "met": planted.outcome(plant, verdict)}
+
+    records = [record("slower", True, k < 9) for k in range(10)] + [record("wrong", False, None) for _ in range(10)]
+    records += [record("untouched", True, k == 0) for k in range(10)]
+    text, met = planted.table(records, 10)
+    assert met == {"slower": True, "wrong": True, "untouched": True}
+    records[0]["met"] = records[1]["met"] = False  # slower caught 7 times of 10
+    assert planted.table(records, 10)[1]["slower"] is False
+    assert "slower" in text and "1.400" in text
