@@ -4,9 +4,9 @@ memory speed in one run, and the table.
 
 Every figure is measured side by side: each candidate of a case (the kernel in its
 exact and its fast form, its bound from `bound.py`, the NumPy reference, torch.optim
-forloop, foreach and fused, and on the cpu the triad and copy of `memory.py`) is
-sampled in turn, round after round (`timing.race`), and the median of each candidate's
-samples is kept.
+forloop, foreach and fused, and the memory measures of `memory.py`: on the cpu the triad
+and the copy, on cuda the device's copy) is sampled in turn, round after round
+(`timing.race`), and the median of each candidate's samples is kept.
 
     rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
     print(format_table(rows))
@@ -186,6 +186,11 @@ class Row:
         seconds = self.memory.get(measure)
         return None if seconds is None else self.n * memory.bytes_per_element(measure, self.dtype) / seconds / 1e9
 
+    def memory_fraction(self, measure):
+        """The kernel's GB/s over a memory measure's from the same race (1: as fast as a copy)."""
+        speed = self.memory_gb_per_s(measure)
+        return None if speed is None else self.gb_per_s / speed
+
     def speedup(self, peer):
         seconds = self.peers.get(peer)
         return None if seconds is None else seconds / self.seconds
@@ -198,6 +203,7 @@ class Row:
             "bound_gb_per_s": self.bound_gb_per_s,
             "bound_fraction": self.bound_fraction,
             "memory_gb_per_s": {measure: self.memory_gb_per_s(measure) for measure in self.memory},
+            "memory_fraction": {measure: self.memory_fraction(measure) for measure in self.memory},
             "speedup": {peer: self.speedup(peer) for peer in self.peers},
         }
         return {**asdict(self), **figures}
@@ -216,13 +222,13 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
     calls["bound"] = bound
     if "reference" in peers:
         calls["reference"] = reference_call(target, n, dtype, seed)
+    device = "cuda" if backend == "cuda" else "cpu"
     if "torch" in peers:
         for implementation in IMPLEMENTATIONS:
-            call = torch_call(target, n, dtype, implementation, device="cuda" if backend == "cuda" else "cpu", seed=seed)
+            call = torch_call(target, n, dtype, implementation, device=device, seed=seed)
             if call is not None:
                 calls[f"torch_{implementation}"] = call
-    if backend == "cpu":
-        calls.update(memory.calls(n, dtype, seed))
+    calls.update(memory.calls(n, dtype, seed, backend))
     synchronize = getattr(module, "synchronize", None)
     times = median(race(calls, rounds, min_time, synchronize))
     bound_seconds = times.pop("bound")

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from optbench.kernels import unavailable
 from optbench.perf import bench
 
 
@@ -21,10 +22,11 @@ def test_measure_gives_a_row_per_form_with_consistent_figures():
         assert math.isclose(row.speedup("reference"), row.peers["reference"] / row.seconds)
         assert math.isclose(row.memory_gb_per_s("triad"), 256 * 12 / row.memory["triad"] / 1e9)
         assert math.isclose(row.memory_gb_per_s("copy"), 256 * 8 / row.memory["copy"] / 1e9)
+        assert math.isclose(row.memory_fraction("copy"), row.gb_per_s / row.memory_gb_per_s("copy"))
         assert row.speedup("torch_fused") is None
         document = json.loads(json.dumps(row.as_dict()))
         assert document["speedup"] == {"reference": row.speedup("reference")} and document["form"] == row.form
-        assert set(document["memory_gb_per_s"]) == {"triad", "copy"}
+        assert set(document["memory_gb_per_s"]) == set(document["memory_fraction"]) == {"triad", "copy"}
 
 
 def test_measure_one_form():
@@ -53,6 +55,16 @@ def test_the_simulator_is_never_timed(monkeypatch):
     monkeypatch.setattr(numba.config, "ENABLE_CUDASIM", 1)
     assert bench.timed_backends() == ["cpu"]
     assert "simulator" in bench.untimed("cuda")
+
+
+@pytest.mark.skipif(unavailable("cuda") is not None, reason="needs a CUDA GPU or the simulator")
+def test_on_cuda_the_device_copy_is_raced_beside_the_kernels():
+    """The kernels, their bound and the device-to-device copy in one race (on the simulator:
+    no timing claim)."""
+    for row in bench.measure("sgd", "cuda", 16, "float32", peers=(), rounds=1, min_time=1e-4):
+        assert set(row.memory) == {"copy"}
+        assert math.isclose(row.memory_gb_per_s("copy"), 16 * 8 / row.memory["copy"] / 1e9)
+        assert row.memory_gb_per_s("triad") is None and row.memory_fraction("triad") is None
 
 
 def test_memory_needed_counts_every_array_and_peer():
