@@ -6,7 +6,9 @@ Every figure is measured side by side: each candidate of a case (the kernel in i
 exact and its fast form, its bound from `bound.py`, the NumPy reference, torch.optim
 forloop, foreach and fused, and the memory measures of `memory.py`: on the cpu the triad
 and the copy, on cuda the device's copy) is sampled in turn, round after round
-(`timing.race`), and the median of each candidate's samples is kept.
+(`timing.race`), and the median of each candidate's samples is kept. On cuda every
+candidate is launched asynchronously, torch's steps as well, and the race waits for
+the device (numba's and torch's synchronize both) before it reads the clock.
 
     rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
     print(format_table(rows))
@@ -28,7 +30,7 @@ from optbench.optim.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
 from optbench.optim.form import FORMS, check_form
 from optbench.perf import memory
 from optbench.perf.bound import bound_of, bytes_per_parameter
-from optbench.perf.peers import IMPLEMENTATIONS, torch_call
+from optbench.perf.peers import IMPLEMENTATIONS, torch_call, torch_on
 from optbench.perf.timing import best, median, race
 
 AVERAGE = "average"
@@ -230,6 +232,8 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
                 calls[f"torch_{implementation}"] = call
     calls.update(memory.calls(n, dtype, seed, backend))
     synchronize = getattr(module, "synchronize", None)
+    if device == "cuda" and any(label.startswith("torch_") for label in calls):
+        synchronize = functools.partial(_in_turn, synchronize, torch_on(device).cuda.synchronize)
     times = median(race(calls, rounds, min_time, synchronize))
     bound_seconds = times.pop("bound")
     measured = {measure: times.pop(measure) for measure in memory.MEASURES if measure in times}
@@ -240,6 +244,11 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
             memory=dict(measured))
         for form, seconds in kernels.items()
     ]
+
+
+def _in_turn(*calls):
+    for call in calls:
+        call()
 
 
 def measure_grid(rules=None, backends=None, sizes=SIZES, dtypes=config.DTYPES, peers=PEERS, rounds=10, min_time=0.03,
