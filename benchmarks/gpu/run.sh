@@ -48,7 +48,9 @@ for argument in "$@"; do
 done
 
 # The arguments first, so that a typo costs no install: exit 2 is a refusal with its
-# line already printed; anything else means optbench's dependencies are not here yet.
+# line already printed. Anything else means optbench does not import yet (before its
+# first install, optbench.reference, which pyproject maps from reference/, is not there):
+# then the install comes first, and the run checks the arguments right after it.
 check_log=$(mktemp "${TMPDIR:-/tmp}/optbench-gpu-check.XXXXXX")
 "$python" -m benchmarks.gpu.run --check "$@" 2>"$check_log"
 status=$?
@@ -57,7 +59,8 @@ if [ "$status" -eq 2 ]; then
     rm -f "$check_log"
     exit 2
 elif [ "$status" -ne 0 ]; then
-    echo "$me: note: the arguments cannot be checked before installing ($(tail -n 1 "$check_log")); installing first"
+    echo "$me: note: optbench does not import before it is installed ($(tail -n 1 "$check_log")):" \
+        "installing first, checking the arguments after"
 fi
 rm -f "$check_log"
 
@@ -65,7 +68,7 @@ how="none (--no-install)"
 if [ "$install" -eq 1 ]; then
     log=$(mktemp "${TMPDIR:-/tmp}/optbench-gpu-install.XXXXXX")
     echo "$me: installing optbench into $("$python" -c 'import sys; print(sys.prefix)') ..."
-    if "$python" -m pip install --disable-pip-version-check --retries 0 --timeout 20 -e ".[cuda]" >"$log" 2>&1; then
+    if "$python" -m pip install --disable-pip-version-check --retries 0 --timeout 10 -e ".[cuda]" >"$log" 2>&1; then
         how='pip install -e ".[cuda]"'
     else
         echo "$me: pip install -e \".[cuda]\" failed ($(grep -m 1 -i 'error' "$log" || tail -n 1 "$log"))"
@@ -74,7 +77,8 @@ if [ "$install" -eq 1 ]; then
             >"$log" 2>&1; then
             how='pip install --no-deps --no-build-isolation --no-index -e . (after pip install -e ".[cuda]" failed)'
         else
-            echo "$me: error: optbench could not be installed, not even without downloads; pip said:" >&2
+            echo "$me: error: optbench could not be installed, not even without downloads (which needs" \
+                "setuptools>=77, pyproject's build backend, in that Python); pip said:" >&2
             tail -n 15 "$log" >&2
             rm -f "$log"
             exit 3

@@ -30,9 +30,10 @@ PREFIX = "benchmarks/gpu/run.sh: error: "
 TINY = ["--simulator", "--n", "2^4", "--n", "2^6", "--verify", "16:1"]
 
 
-def stand_in_python(folder, pip_statuses):
+def stand_in_python(folder, pip_statuses, installed=True):
     """An interpreter for run.sh: this one, but `-m pip` logs its arguments and exits with the
-    next of `pip_statuses`."""
+    next of `pip_statuses`; with `installed=False` the check before the install fails as it
+    does where optbench has never been installed."""
     log = folder / "pip.log"
     script = folder / "python"
     script.write_text(
@@ -44,15 +45,20 @@ def stand_in_python(folder, pip_statuses):
         '    echo "ERROR: stand-in pip, call $call"\n'
         '    exit "${statuses[$((call - 1))]:-1}"\n'
         "fi\n"
-        f'exec "{sys.executable}" "$@"\n'
+        + ("" if installed else
+           'if [ "$3" = "--check" ] && [ ! -s "' + str(log) + '" ]; then\n'
+           "    echo \"ModuleNotFoundError: No module named 'optbench.reference'\" >&2\n"
+           "    exit 1\n"
+           "fi\n")
+        + f'exec "{sys.executable}" "$@"\n'
     )
     script.chmod(0o755)
     return script, log
 
 
-def run_script(arguments, tmp_path, pip_statuses=(1, 1), cwd=ROOT, simulator=None, timeout=240):
+def run_script(arguments, tmp_path, pip_statuses=(1, 1), cwd=ROOT, simulator=None, installed=True, timeout=240):
     """run.sh with `arguments`: (exit status, stdout, stderr, the pip calls it made)."""
-    python, log = stand_in_python(tmp_path, pip_statuses)
+    python, log = stand_in_python(tmp_path, pip_statuses, installed)
     env = {**os.environ, "PYTHON": str(python)}
     if simulator is False:
         env.pop("NUMBA_ENABLE_CUDASIM", None)
@@ -170,6 +176,14 @@ def test_a_typo_costs_no_install(tmp_path):
     assert calls == [] and not (tmp_path / "out").exists()
 
 
+def test_before_the_first_install_the_arguments_are_checked_right_after_it(tmp_path):
+    status, out, err, calls = run_script(["--simulator", "--n", "0", "--out", str(tmp_path / "out")], tmp_path,
+                                         pip_statuses=(0,), installed=False)
+    assert "optbench does not import before it is installed (ModuleNotFoundError" in out
+    assert status == 2 and err.startswith(PREFIX) and "from 1 to 2^48" in err and err.count("\n") == 1, err
+    assert len(calls) == 1 and not (tmp_path / "out").exists()
+
+
 def test_an_unknown_option_is_refused_before_installing(tmp_path):
     status, _, err, calls = run_script(["--simulator", "--outt", str(tmp_path)], tmp_path)
     assert status == 2 and "unrecognized arguments: --outt" in err and calls == []
@@ -196,7 +210,7 @@ def test_an_install_that_fails_with_and_without_downloads_exits_3(tmp_path):
     status, out, err, calls = run_script([*TINY, "--out", str(tmp_path / "out")], tmp_path, pip_statuses=(1, 1))
     assert status == 3 and "could not be installed" in err, out + err
     assert [call.split()[2:] for call in calls] == [
-        ["install", "--disable-pip-version-check", "--retries", "0", "--timeout", "20", "-e", ".[cuda]"],
+        ["install", "--disable-pip-version-check", "--retries", "0", "--timeout", "10", "-e", ".[cuda]"],
         ["install", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--no-index", "-e", "."],
     ]
     assert "installing without downloads" in out
