@@ -182,8 +182,10 @@ def describe_imports():
         peers = f"torch {torch.__version__} (CUDA {torch.version.cuda}) on the device"
     cuda = machine.version("numba-cuda")
     cuda = f"numba-cuda {cuda}" if cuda else "numba-cuda not installed (numba's own CUDA target)"
-    return (f"optbench from {Path(optbench.__file__).parent}, its references from "
-            f"{Path(optbench.reference.__file__).parent}; numba {numba.__version__}, {cuda}; {peers}")
+    references = Path(optbench.reference.__file__).parent
+    elsewhere = "" if references == ROOT / "reference" else " (NOT this tree's reference/: a stale install?)"
+    return (f"optbench from {Path(optbench.__file__).parent}, its references from {references}{elsewhere}; "
+            f"numba {numba.__version__}, {cuda}; {peers}")
 
 
 # ---------------------------------------------------------------------------------------

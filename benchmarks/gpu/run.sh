@@ -71,7 +71,8 @@ if [ "$install" -eq 1 ]; then
     if "$python" -m pip install --disable-pip-version-check --retries 0 --timeout 10 -e ".[cuda]" >"$log" 2>&1; then
         how='pip install -e ".[cuda]"'
     else
-        echo "$me: pip install -e \".[cuda]\" failed ($(grep -m 1 -i 'error' "$log" || tail -n 1 "$log"))"
+        reason=$(grep -E '^ *ERROR' "$log" | tail -n 1 | sed 's/^ *//')
+        echo "$me: pip install -e \".[cuda]\" failed (${reason:-$(tail -n 1 "$log")})"
         echo "$me: installing without downloads: optbench alone, on the libraries already installed"
         if "$python" -m pip install --disable-pip-version-check --no-deps --no-build-isolation --no-index -e . \
             >"$log" 2>&1; then
