@@ -54,7 +54,6 @@ not be installed, or what it needs does not import.
 """
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -155,17 +154,6 @@ def settle(args):
     args.rounds = args.rounds or (SIMULATOR_ROUNDS if simulated else ROUNDS)
     args.min_time = args.min_time or (SIMULATOR_MIN_TIME if simulated else MIN_TIME)
     return args
-
-
-def import_problems():
-    """[one line each] for what the run needs and cannot import: what run.sh's install did not give."""
-    problems = []
-    for name in ("numpy", "scipy", "numba.cuda", "optbench.reference"):
-        try:
-            importlib.import_module(name)
-        except Exception as error:  # an ImportError, or a broken library failing in its own way
-            problems.append(f"{name}: {type(error).__name__}: {error}")
-    return problems
 
 
 def describe_imports():
@@ -375,9 +363,9 @@ class Run:
         self.table()
 
 
-def fail(message, status=2):
+def fail(message):
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    return status
+    return 2
 
 
 def main(argv=None):
@@ -388,9 +376,6 @@ def main(argv=None):
         return fail(reason)
     if args.check:
         return 0
-    problems = import_problems()
-    if problems:
-        return fail(f"the run needs what does not import here: {'; '.join(problems)}", 3)
     args = settle(args)
     deadline = started + args.budget
     run = Run(args, started)

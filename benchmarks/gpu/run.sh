@@ -4,8 +4,8 @@
 #   bash benchmarks/gpu/run.sh [--out DIR] [--n 2^24 ...] [--rounds R] [--verify N:STEPS ...]
 #                              [--budget S] [--simulator] [--no-install]
 #
-# from the repository root. It checks its arguments, installs optbench into the Python
-# it is given ($PYTHON, default python3; never a new virtualenv, which would lose the
+# from the repository root. It checks its arguments (before installing, where optbench
+# imports already; else right after), installs optbench into the Python it is given ($PYTHON, default python3; never a new virtualenv, which would lose the
 # torch and CUDA libraries already there) with `pip install -e ".[cuda]"`, or, where
 # that fails for want of a network, with `--no-deps --no-build-isolation --no-index`
 # from what is already installed, and then runs benchmarks/gpu/run.py, whose docstring
@@ -58,7 +58,7 @@ if [ "$status" -eq 2 ]; then
     cat "$check_log" >&2
     rm -f "$check_log"
     exit 2
-elif [ "$status" -ne 0 ]; then
+elif [ "$status" -ne 0 ] && [ "$install" -eq 1 ]; then
     echo "$me: note: optbench does not import before it is installed ($(tail -n 1 "$check_log")):" \
         "installing first, checking the arguments after"
 fi
@@ -87,6 +87,10 @@ if [ "$install" -eq 1 ]; then
     fi
     rm -f "$log"
     echo "$me: installed: $how ($(elapsed) so far)"
+fi
+if ! problem=$("$python" -c "import numpy, scipy, numba.cuda, optbench, optbench.reference" 2>&1); then
+    echo "$me: error: what the run needs does not import (install: $how): $(echo "$problem" | tail -n 1)" >&2
+    exit 3
 fi
 
 "$python" -m benchmarks.gpu.run --started "$started" --install "$how" "$@"

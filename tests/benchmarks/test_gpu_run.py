@@ -56,10 +56,16 @@ def stand_in_python(folder, pip_statuses, installed=True):
     return script, log
 
 
-def run_script(arguments, tmp_path, pip_statuses=(1, 1), cwd=ROOT, simulator=None, installed=True, timeout=240):
-    """run.sh with `arguments`: (exit status, stdout, stderr, the pip calls it made)."""
+def run_script(arguments, tmp_path, pip_statuses=(1, 1), cwd=ROOT, simulator=None, installed=True, pythonpath=None,
+               timeout=240):
+    """run.sh with `arguments`: (exit status, stdout, stderr, the pip calls it made); `pythonpath`
+    a folder put first on the stand-in's path, where a module named scipy that fails shadows the real one."""
     python, log = stand_in_python(tmp_path, pip_statuses, installed)
     env = {**os.environ, "PYTHON": str(python)}
+    if pythonpath:
+        pythonpath.mkdir()
+        (pythonpath / "scipy.py").write_text("raise ImportError('scipy is broken here')\n")
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), *filter(None, [os.environ.get("PYTHONPATH")])])
     if simulator is False:
         env.pop("NUMBA_ENABLE_CUDASIM", None)
     done = subprocess.run(["bash", str(SCRIPT), *arguments], cwd=cwd, env=env, capture_output=True, text=True,
@@ -182,6 +188,13 @@ def test_before_the_first_install_the_arguments_are_checked_right_after_it(tmp_p
     assert "optbench does not import before it is installed (ModuleNotFoundError" in out
     assert status == 2 and err.startswith(PREFIX) and "from 1 to 2^48" in err and err.count("\n") == 1, err
     assert len(calls) == 1 and not (tmp_path / "out").exists()
+
+
+def test_without_an_install_what_does_not_import_is_exit_3_in_one_line(tmp_path):
+    status, out, err, calls = run_script(["--simulator", "--no-install", "--out", str(tmp_path / "out")], tmp_path,
+                                         installed=False, pythonpath=tmp_path / "shadow")
+    assert status == 3 and err.startswith(f"{PREFIX}what the run needs does not import (install: none (--no-install))")
+    assert err.count("\n") == 1 and "scipy" in err and calls == [], err
 
 
 def test_an_unknown_option_is_refused_before_installing(tmp_path):
