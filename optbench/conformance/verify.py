@@ -185,16 +185,18 @@ def verify_block(block, backend="cpu", dtype="float32", shape=None, seed=None):
     return block_harness.check(block, run, f"optbench ({module.name})", dtype, shape, seed, diagnose=False)
 
 
-def verify_blocks(blocks=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, seed=None):
-    """The matrix block x backend x dtype x result; rows for unavailable backends say why
-    they were skipped."""
+def verify_blocks(blocks=None, backends=("cpu", "cuda"), dtypes=config.DTYPES, seed=None, size=None):
+    """The matrix block x backend x dtype x result, each block over its own data shape of
+    about `size` elements (default: the backend's verification size, `verify_block`);
+    rows for unavailable backends say why they were skipped."""
     blocks = block_names() if blocks is None else list(blocks)
     rows = []
     runnable, skipped = _runnable(backends)
     for backend in runnable:
         for dtype in dtypes:
             for block in blocks:
-                rows.extend(verify_block(block, backend, dtype, seed=seed))
+                shape = None if size is None else get_block(block).shape(size)
+                rows.extend(verify_block(block, backend, dtype, shape=shape, seed=seed))
     return rows, skipped
 
 

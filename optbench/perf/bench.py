@@ -4,9 +4,11 @@ memory speed in one run, and the table.
 
 Every figure is measured side by side: each candidate of a case (the kernel in its
 exact and its fast form, its bound from `bound.py`, the NumPy reference, torch.optim
-forloop, foreach and fused, and on the cpu the triad and copy of `memory.py`) is
-sampled in turn, round after round (`timing.race`), and the median of each candidate's
-samples is kept.
+forloop, foreach and fused, and the memory measures of `memory.py`: on the cpu the triad
+and the copy, on cuda the device's copy) is sampled in turn, round after round
+(`timing.race`), and the median of each candidate's samples is kept. On cuda every
+candidate is launched asynchronously, torch's steps as well, and the race waits for
+the device (numba's and torch's synchronize both) before it reads the clock.
 
     rows = measure_grid(["adam"], sizes=[10**7], dtypes=["float32"])
     print(format_table(rows))
@@ -28,7 +30,7 @@ from optbench.optim.averaging import ELEMENTWISE as AVERAGE_ELEMENTWISE
 from optbench.optim.form import FORMS, check_form
 from optbench.perf import memory
 from optbench.perf.bound import bound_of, bytes_per_parameter
-from optbench.perf.peers import IMPLEMENTATIONS, torch_call
+from optbench.perf.peers import IMPLEMENTATIONS, torch_call, torch_on
 from optbench.perf.timing import best, median, race
 
 AVERAGE = "average"
@@ -186,6 +188,11 @@ class Row:
         seconds = self.memory.get(measure)
         return None if seconds is None else self.n * memory.bytes_per_element(measure, self.dtype) / seconds / 1e9
 
+    def memory_fraction(self, measure):
+        """The kernel's GB/s over a memory measure's from the same race (1: as fast as a copy)."""
+        speed = self.memory_gb_per_s(measure)
+        return None if speed is None else self.gb_per_s / speed
+
     def speedup(self, peer):
         seconds = self.peers.get(peer)
         return None if seconds is None else seconds / self.seconds
@@ -198,6 +205,7 @@ class Row:
             "bound_gb_per_s": self.bound_gb_per_s,
             "bound_fraction": self.bound_fraction,
             "memory_gb_per_s": {measure: self.memory_gb_per_s(measure) for measure in self.memory},
+            "memory_fraction": {measure: self.memory_fraction(measure) for measure in self.memory},
             "speedup": {peer: self.speedup(peer) for peer in self.peers},
         }
         return {**asdict(self), **figures}
@@ -216,14 +224,16 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
     calls["bound"] = bound
     if "reference" in peers:
         calls["reference"] = reference_call(target, n, dtype, seed)
+    device = "cuda" if backend == "cuda" else "cpu"
     if "torch" in peers:
         for implementation in IMPLEMENTATIONS:
-            call = torch_call(target, n, dtype, implementation, device="cuda" if backend == "cuda" else "cpu", seed=seed)
+            call = torch_call(target, n, dtype, implementation, device=device, seed=seed)
             if call is not None:
                 calls[f"torch_{implementation}"] = call
-    if backend == "cpu":
-        calls.update(memory.calls(n, dtype, seed))
+    calls.update(memory.calls(n, dtype, seed, backend))
     synchronize = getattr(module, "synchronize", None)
+    if device == "cuda" and any(label.startswith("torch_") for label in calls):
+        synchronize = functools.partial(_in_turn, synchronize, torch_on(device).cuda.synchronize)
     times = median(race(calls, rounds, min_time, synchronize))
     bound_seconds = times.pop("bound")
     measured = {measure: times.pop(measure) for measure in memory.MEASURES if measure in times}
@@ -234,6 +244,11 @@ def measure(target, backend, n, dtype, peers=PEERS, rounds=10, min_time=0.03, se
             memory=dict(measured))
         for form, seconds in kernels.items()
     ]
+
+
+def _in_turn(*calls):
+    for call in calls:
+        call()
 
 
 def measure_grid(rules=None, backends=None, sizes=SIZES, dtypes=config.DTYPES, peers=PEERS, rounds=10, min_time=0.03,

@@ -3,7 +3,9 @@ versions, the git commit of the code, and the environment and load at the time.
 
 One record, `record()`, goes with every benchmark result and into the report's header
 (`rows(record)`) and the bench command's footer (`line(record)`): a figure from a
-shared machine means little without it.
+shared machine means little without it. A measurement on the cuda backend adds the
+device's own (`gpu()`), which `record()` leaves out: asking the driver opens a CUDA
+context, which a run on the cpu has no business doing.
 """
 
 import os
@@ -17,7 +19,7 @@ import numba
 import numpy as np
 
 from optbench import config
-from optbench.perf.peers import torch_or_none
+from optbench.perf.peers import torch_on, torch_or_none
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "numba-cuda", "torch", "scikit-learn", "matplotlib")
 ALWAYS = ("numpy", "numba", "scipy")  # listed even when missing
@@ -103,6 +105,46 @@ def record():
         "load_average": load_average(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def gpu():
+    """The CUDA device the cuda backend runs on: its name, compute capability, memory,
+    multiprocessors, the driver's CUDA version and torch's, as a JSON-able dict;
+    {"name": ..., "simulator": True} on Numba's simulator; None without a device.
+    A figure the driver cannot give is None."""
+    from optbench.kernels import unavailable
+
+    if unavailable("cuda"):
+        return None
+    if numba.config.ENABLE_CUDASIM:
+        return {"name": "Numba's CUDA simulator (no GPU)", "simulator": True}
+    from numba import cuda
+
+    device = cuda.get_current_device()
+    name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
+    torch = torch_on("cuda")
+    return {
+        "name": name,
+        "simulator": False,
+        "compute_capability": ".".join(map(str, device.compute_capability)),
+        "memory_bytes": _asked(lambda: cuda.current_context().get_memory_info()[1]),
+        "multiprocessors": _asked(lambda: device.MULTIPROCESSOR_COUNT),
+        "driver_cuda_version": _asked(_driver_version),
+        "torch_cuda_version": torch.version.cuda if torch else None,
+    }
+
+
+def _driver_version():
+    from numba.cuda.cudadrv.driver import driver
+
+    return ".".join(map(str, driver.get_version()))
+
+
+def _asked(question):
+    try:
+        return question()
+    except Exception:  # a driver or binding that does not answer this one
+        return None
 
 
 def describe_load(load):

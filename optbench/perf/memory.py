@@ -10,15 +10,24 @@ triad
     reads, one write); the hardware also reads `a` before writing it, which STREAM
     leaves out, so this figure is below the traffic really moved.
 copy
-    NumPy's `np.copyto(a, b)` on one thread, C's memcpy: 2 * itemsize bytes per element.
+    The backend's own copy of one array into another: on the cpu NumPy's
+    `np.copyto(a, b)` on one thread (C's memcpy), on cuda the driver's device-to-device
+    copy of a numba device array (`a.copy_to_device(b)`, cuMemcpyDtoD), launched like a
+    kernel and waited for by the race's `synchronize`. Either moves 2 * itemsize bytes
+    per element. On a GPU it is the device's measured copy bandwidth; arrays that fit in
+    its L2 cache, or copies short enough for the launch to dominate, measure those
+    instead.
 
-The bound moves its arrays in place (every array it writes it has read), so it owes the
-hardware no hidden read: on a machine where it is honest its GB/s is at least the
-triad's.
+On the cpu both are raced beside every kernel, on cuda the copy alone (a triad there
+would be one more generated kernel, not an independent measure). The bound moves its
+arrays in place (every array it writes it has read), so it owes the hardware no hidden
+read: on a machine where it is honest its GB/s is at least the triad's.
 """
 
 import numba
 import numpy as np
+
+from optbench.kernels import get_backend
 
 MEASURES = ("triad", "copy")
 ARRAYS = {"triad": 3, "copy": 2}
@@ -35,10 +44,16 @@ def bytes_per_element(measure, dtype):
     return ARRAYS[measure] * np.dtype(dtype).itemsize
 
 
-def calls(n, dtype, seed=0):
-    """{measure: call()} on arrays of their own, n elements of `dtype` each."""
+def calls(n, dtype, seed=0, backend="cpu"):
+    """{measure: call()} on arrays of their own, n elements of `dtype` each: the triad and
+    the copy on the cpu, the copy on cuda (device arrays: the simulator's too)."""
     rng = np.random.default_rng(seed)
     kind = np.dtype(dtype).type
+    if backend == "cuda":
+        a, b = (get_backend("cuda").to_device(rng.standard_normal(n, dtype=kind)) for _ in range(2))
+        return {"copy": lambda: a.copy_to_device(b)}
+    if backend != "cpu":
+        raise ValueError(f"the memory measures run on the cpu or cuda, not on {backend!r}")
     a, b, c = (rng.standard_normal(n, dtype=kind) for _ in range(3))
     s = kind(0.5)
     return {"triad": lambda: _triad(a, b, c, s), "copy": lambda: np.copyto(a, b)}

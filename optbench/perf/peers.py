@@ -4,8 +4,11 @@
 one of its implementations ("forloop", "foreach", "fused"), with optbench's default
 hyperparameters under torch's names and the keyword that picks each implementation
 (both the conformance adapter's), on tensors of torch's own (its allocator, its
-alignment), the gradient set once. The NumPy reference is the other peer; it runs
-through optbench's own interface (`bench.kernel_call(target, "reference", ...)`).
+alignment), the gradient set once. On cuda a step returns once its kernels are
+launched, as optbench's do: whoever reads a clock waits for the device first
+(`torch.cuda.synchronize()`), so that neither side pays a synchronization per step. The
+NumPy reference is the other peer; it runs through optbench's own interface
+(`bench.kernel_call(target, "reference", ...)`).
 """
 
 from optbench.conformance.adapters.torch_adapter import MODE_OPTIONS, MODES as IMPLEMENTATIONS
@@ -21,9 +24,18 @@ def torch_or_none():
     return torch
 
 
-def torch_call(target, n, dtype, implementation, device="cpu", seed=0):
-    """`call()` doing one `torch.optim` step of the same rule, or None if there is none."""
+def torch_on(device):
+    """torch, where it is installed and runs on `device` ("cpu"; "cuda" with a CUDA device), else None."""
     torch = torch_or_none()
+    if torch is None or (device != "cpu" and not torch.cuda.is_available()):
+        return None
+    return torch
+
+
+def torch_call(target, n, dtype, implementation, device="cpu", seed=0):
+    """`call()` doing one `torch.optim` step of the same rule on `device` ("cpu" or "cuda"),
+    or None if there is none (no torch, no such optimizer, no CUDA device for torch)."""
+    torch = torch_on(device)
     if torch is None or target not in TORCH_OPTIMIZERS:
         return None
     name, options = TORCH_OPTIMIZERS[target]
@@ -39,6 +51,4 @@ def torch_call(target, n, dtype, implementation, device="cpu", seed=0):
         opt.step()
     except (RuntimeError, TypeError, ValueError):
         return None  # this torch has no such implementation for this rule, dtype or device
-    if device == "cpu":
-        return opt.step
-    return lambda: (opt.step(), torch.cuda.synchronize())
+    return opt.step

@@ -86,3 +86,19 @@ def test_a_failing_block_exits_non_zero(monkeypatch, capsys):
     monkeypatch.setattr(elu, "ACTIVATION", dataclasses.replace(elu.ACTIVATION, forward_step=forward))
     assert main(["verify", "--block", "elu", "--backend", "cpu", "--dtype", "float32"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_n_sets_the_size_of_every_kernel_and_block(capsys):
+    assert main(["verify", "--json", "--rule", "sgd", "--backend", "cpu", "--dtype", "float32", "--steps", "2",
+                 "--n", "2^10"]) == 0
+    assert {r["size"] for r in json.loads(capsys.readouterr().out)["rows"]} == {1024}
+    assert main(["verify", "--json", "--block", "elu", "--block", "batchnorm", "--backend", "cpu", "--dtype",
+                 "float64", "--n", "300", "--seed", "1"]) == 0
+    shapes = {r["block"]: tuple(r["shape"]) for r in json.loads(capsys.readouterr().out)["blocks"]}
+    assert shapes == {"elu": (300,), "batchnorm": (17, 17)}
+
+
+def test_a_bad_n_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["verify", "--n", "0"])
+    assert exit_info.value.code == 2 and "from 1 to 2^48" in capsys.readouterr().err

@@ -4,9 +4,12 @@
 import json
 import math
 
+import types
+
 import pytest
 
-from optbench.perf import bench
+from optbench.kernels import unavailable
+from optbench.perf import bench, peers
 
 
 def test_measure_gives_a_row_per_form_with_consistent_figures():
@@ -21,10 +24,11 @@ def test_measure_gives_a_row_per_form_with_consistent_figures():
         assert math.isclose(row.speedup("reference"), row.peers["reference"] / row.seconds)
         assert math.isclose(row.memory_gb_per_s("triad"), 256 * 12 / row.memory["triad"] / 1e9)
         assert math.isclose(row.memory_gb_per_s("copy"), 256 * 8 / row.memory["copy"] / 1e9)
+        assert math.isclose(row.memory_fraction("copy"), row.gb_per_s / row.memory_gb_per_s("copy"))
         assert row.speedup("torch_fused") is None
         document = json.loads(json.dumps(row.as_dict()))
         assert document["speedup"] == {"reference": row.speedup("reference")} and document["form"] == row.form
-        assert set(document["memory_gb_per_s"]) == {"triad", "copy"}
+        assert set(document["memory_gb_per_s"]) == set(document["memory_fraction"]) == {"triad", "copy"}
 
 
 def test_measure_one_form():
@@ -53,6 +57,30 @@ def test_the_simulator_is_never_timed(monkeypatch):
     monkeypatch.setattr(numba.config, "ENABLE_CUDASIM", 1)
     assert bench.timed_backends() == ["cpu"]
     assert "simulator" in bench.untimed("cuda")
+
+
+@pytest.mark.skipif(unavailable("cuda") is not None, reason="needs a CUDA GPU or the simulator")
+def test_on_cuda_the_device_copy_is_raced_and_the_clock_waits_for_torch_too(monkeypatch):
+    """The kernels, their bound and the device-to-device copy in one race (on the simulator:
+    no timing claim); with torch steps on the device, every sample waits for torch as well."""
+    waits = []
+    fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(synchronize=lambda: waits.append(1)))
+    monkeypatch.setattr(bench, "torch_call", lambda *args, **kwargs: lambda: None)
+    monkeypatch.setattr(bench, "torch_on", lambda device: fake_torch)
+    rows = bench.measure("sgd", "cuda", 16, "float32", peers=("torch",), rounds=1, min_time=1e-4)
+    for row in rows:
+        assert set(row.memory) == {"copy"} and set(row.peers) == {"torch_forloop", "torch_foreach", "torch_fused"}
+        assert math.isclose(row.memory_gb_per_s("copy"), 16 * 8 / row.memory["copy"] / 1e9)
+        assert row.memory_gb_per_s("triad") is None and row.memory_fraction("triad") is None
+    assert len(waits) >= 2 * 7  # before and after each of the seven candidates' samples at least
+
+
+def test_torch_on_a_device_it_does_not_have_is_no_peer():
+    torch = peers.torch_or_none()
+    if torch is None or torch.cuda.is_available():
+        pytest.skip("needs torch without a CUDA device")
+    assert peers.torch_on("cuda") is None and peers.torch_call("adam", 8, "float32", "fused", device="cuda") is None
+    assert peers.torch_on("cpu") is torch
 
 
 def test_memory_needed_counts_every_array_and_peer():

@@ -27,3 +27,17 @@ def test_rows_and_line_come_from_one_record():
 
 def test_version_of_a_missing_package_is_none():
     assert machine.version("no-such-package-here") is None
+
+
+def test_gpu_describes_the_device_or_says_there_is_none(monkeypatch):
+    import numba
+
+    import optbench.kernels
+
+    found = machine.gpu()
+    if numba.config.ENABLE_CUDASIM:
+        assert found == {"name": "Numba's CUDA simulator (no GPU)", "simulator": True}
+    elif found is not None:
+        assert found["simulator"] is False and found["name"] and found["compute_capability"]
+    monkeypatch.setattr(optbench.kernels, "unavailable", lambda backend: "no CUDA device")
+    assert machine.gpu() is None
