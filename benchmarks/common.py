@@ -1,8 +1,7 @@
 """What every optbench asv suite shares: defensive imports, the grids, a base class.
 
     asv run --python=same --quick          every suite once, in this environment
-    asv continuous main HEAD -f 1.15       the regression gate: builds both, fails on a
-                                           slow-down beyond 15%
+    python benchmarks/gate.py              the regression gate (tracked.py, noise.py)
 
 asv runs these suites against every commit it benchmarks, including commits older
 than the suites. So a suite imports optbench inside `safe_import()` (scipy's pattern),

@@ -138,12 +138,13 @@ def main(argv=None):
                         help="asv's factor: a figure is flagged when it grew by more (default: the factor "
                              "benchmarks/noise.py chose, results/asv/noise.json)")
     args = parser.parse_args(argv)
-    args.factor = args.factor or gate_factor()
-    if not args.factor > 1:
+    if args.factor is not None and not args.factor > 1:
         parser.exit(2, f"gate.py: --factor must be above 1, got {args.factor}\n")
     for name in (args.base, args.candidate):
         if run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], ROOT).returncode != 0:
             parser.exit(2, f"gate.py: {name!r} is not a commit of {ROOT}\n")
+    if args.factor is None:
+        args.factor = gate_factor()
     verdict = gate(ROOT, args.base, args.candidate, args.factor)
     print(verdict.output)
     for command in CORRECTNESS:

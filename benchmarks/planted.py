@@ -159,7 +159,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.exit(2, f"planted.py: --repeats must be at least 1, got {args.repeats}\n")
-    factor = args.factor or gate_factor()
+    factor = gate_factor() if args.factor is None else args.factor
     if not factor > 1:
         parser.exit(2, f"planted.py: --factor must be above 1, got {factor}\n")
     folder = tempfile.mkdtemp(prefix="optbench-planted-")

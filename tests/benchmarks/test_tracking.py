@@ -105,3 +105,21 @@ def test_the_detection_table_counts_each_target():
     records[0]["met"] = records[1]["met"] = False  # slower caught 7 times of 10
     assert planted.table(records, 10)[1]["slower"] is False
     assert "slower" in text and "1.400" in text
+
+
+@pytest.mark.parametrize("script, arguments, message", [
+    (gate, ["no-such-commit"], "'no-such-commit' is not a commit"),
+    (gate, ["--factor", "0.9"], "--factor must be above 1, got 0.9"),
+    (gate, ["--factor", "nan"], "--factor must be above 1, got nan"),
+    (noise, ["--repeats", "1"], "--repeats must be at least 2"),
+    (noise, ["--commit", "no-such-commit"], "'no-such-commit' is not a commit"),
+    (planted, ["--repeats", "0"], "--repeats must be at least 1"),
+    (planted, ["--factor", "1"], "--factor must be above 1, got 1.0"),
+], ids=lambda value: getattr(value, "__name__", None))
+def test_bad_usage_is_one_line_and_exit_2_before_any_work(script, arguments, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stopped:
+        script.main([*arguments, *(["--output", str(tmp_path / "x.json")] if script is not gate else [])])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "x.json").exists()
