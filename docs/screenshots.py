@@ -122,9 +122,8 @@ def local_file(url, modules):
         if not relative or ".." in pathlib.PurePosixPath(relative).parts:
             return None
         path = pathlib.Path(modules, package_name(spec), *pathlib.PurePosixPath(relative).parts)
-        if not path.is_file() and ".min." in path.name:
-            path = path.with_name(path.name.replace(".min.", ".", 1))
-        return path
+        unminified = path.with_name(path.name.replace(".min.", ".", 1))
+        return unminified if not path.is_file() and unminified.is_file() else path
     return None
 
 
