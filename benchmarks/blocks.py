@@ -18,15 +18,15 @@ forward+backward included: ratios of neighbouring measurements in one race
 (`timing.race`), which a shared machine's noise moves far less than either time. Every
 figure is oriented as asv reads them, bigger is worse.
 
-The blocks come from `optbench.blocks.registry.block_names()`, so a new block is
-benchmarked with no edit here. Commits from before the blocks have no registry: the grid
-then holds one placeholder block whose setup skips, as the other suites skip what an
-older optbench lacks.
+The grid is the blocks known here, then any others `optbench.blocks.registry.block_names()`
+has, so a new block is benchmarked with no edit here (`common.stable_grid`: one grid on
+every commit). A block a commit lacks is skipped, and commits from before the blocks have
+no registry: every setup skips there, as the other suites skip what an older optbench lacks.
 """
 
 import functools
 
-from .common import DTYPES, SIZES, Benchmark, load, require, safe_import
+from .common import DTYPES, SIZES, Benchmark, load, require, require_registered, safe_import, stable_grid
 
 with safe_import() as registry_imports:
     registry = load("optbench.blocks.registry")
@@ -37,16 +37,19 @@ with safe_import() as imports:
 with safe_import() as peer_imports:
     peers = load("optbench.perf.peers")
 
-BLOCKS = registry.block_names() if registry_imports.error is None else ["relu"]
+KNOWN_BLOCKS = ("batchnorm", "dropout", "elu", "leaky_relu", "maxout", "relu", "sigmoid", "tanh")
+BLOCKS = stable_grid(KNOWN_BLOCKS, registry.block_names() if registry_imports.error is None else ())
 DIRECTIONS = ["forward", "backward"]
 TRACKED_DIRECTIONS = ["forward", "backward", "forward+backward"]
 IMPLEMENTATIONS = ["kernel", "bound", "reference"]
 N = 10**7
 
 
-def require_blocks():
+def require_blocks(block=None):
     require(registry_imports)
     require(imports)
+    if block is not None:
+        require_registered(block, registry.block_names(), "block")
 
 
 def require_torch():
@@ -76,7 +79,7 @@ class TimeBlock(Benchmark):
     param_names = ["block", "implementation", "direction", "n", "dtype"]
 
     def setup(self, block, implementation, direction, n, dtype):
-        require_blocks()
+        require_blocks(block)
         self.call = prepared(implementation, block, direction, n, dtype, self.seed)
         if self.call is None:
             raise NotImplementedError(f"{block} declares no passes over memory, so it has no bound")
@@ -90,7 +93,7 @@ class TimeTorchBlock(Benchmark):
     param_names = ["block", "direction", "n", "dtype"]
 
     def setup(self, block, direction, n, dtype):
-        require_blocks()
+        require_blocks(block)
         require_torch()
         self.call = prepared("torch", block, direction, n, dtype, self.seed)
         if self.call is None:
@@ -106,7 +109,7 @@ def measured(peers):
         return {}  # setup skips (asv cannot skip from setup_cache; None would mean no cache argument)
     return {
         (block, direction, dtype): perf_blocks.measure(block, direction, N, dtype, peers=peers, rounds=3)
-        for block in BLOCKS
+        for block in registry.block_names()
         for direction in TRACKED_DIRECTIONS
         for dtype in DTYPES
     }
@@ -121,7 +124,7 @@ class TrackBlockThroughput(Benchmark):
         return measured(peers=())
 
     def setup(self, rows, block, direction, dtype):
-        require_blocks()
+        require_blocks(block)
         if rows[block, direction, dtype].bound_fraction is None:
             raise NotImplementedError(f"{block} declares no passes over memory, so it has no bound")
 
@@ -146,7 +149,7 @@ class TrackBlockVsTorch(Benchmark):
         return measured(peers=("torch",))
 
     def setup(self, rows, block, direction, dtype):
-        require_blocks()
+        require_blocks(block)
         require_torch()
         if rows[block, direction, dtype].torch_ratio is None:
             raise NotImplementedError(f"torch.nn.functional has no counterpart of {block}")

@@ -16,6 +16,13 @@ the parameter grids.
 
 Grids come from `optbench.rule_names()` (every commit has it) and the parameter
 average, so a new rule is benchmarked with no edit here (the plug-in test proves it).
+A grid drawn from a registry must also be the same on every commit: asv records a
+benchmark's parameters once, from the newest commit's discovery, and runs an older
+commit's cases by their position in the grid that the older commit's import computes, so
+a grid that grew over the history (the mlp problem, the network blocks) would file one
+case's figure under another case's name. `stable_grid` puts the names a suite knows
+first, in a fixed order, whether the commit has them or not (setup skips those it lacks),
+then any others the commit registers (a plug-in's).
 Seeds are fixed. The cuda backend is in the grids only on
 a real device: the simulator (NUMBA_ENABLE_CUDASIM=1, as in CI) is never timed.
 """
@@ -27,7 +34,22 @@ import numba
 from optbench import rule_names
 
 AVERAGE = "average"
-TARGETS = [*rule_names(), AVERAGE]
+KNOWN_RULES = ("adagrad", "adam", "nesterov", "rmsprop", "sgd", "sgd_momentum")
+
+
+def stable_grid(known, registered):
+    """`known` in its order, then what else is `registered`, sorted: one grid on every commit."""
+    return [*known, *sorted(set(registered) - set(known))]
+
+
+def require_registered(name, registered, kind):
+    """Skip a case whose `name` this commit's registry lacks."""
+    if name not in registered:
+        raise NotImplementedError(f"this commit of optbench has no {kind} {name!r}")
+
+
+RULES = stable_grid(KNOWN_RULES, rule_names())
+TARGETS = [*RULES, AVERAGE]
 
 
 def _real_gpu():

@@ -17,7 +17,7 @@ the figures. Nothing is built at import: the grids are names.
 
 from optbench.problems import problem_names
 
-from .common import Benchmark, load, require, rule_names, safe_import
+from .common import RULES, Benchmark, load, require, require_registered, rule_names, safe_import, stable_grid
 
 with safe_import() as imports:
     from optbench import run
@@ -28,17 +28,19 @@ with safe_import() as imports:
 TARGET_GAP = 1e-2
 STEPS = 2000
 NOT_REACHED = STEPS + 1  # "more than STEPS": a finite count, so that asv flags a rule that stops reaching it
-PROBLEMS = list(problem_names())
+PROBLEMS = stable_grid(("quadratic", "rosenbrock", "softmax", "two_layer", "mlp"), problem_names())
 
 
 class TrackStepsToTarget(Benchmark):
-    params = [rule_names(), PROBLEMS]
+    params = [RULES, PROBLEMS]
     param_names = ["rule", "problem"]
     timeout = 1200
     rounds = 1  # seeded: every run gives the same count
 
     def setup(self, rule, problem):
         require(imports)
+        require_registered(rule, rule_names(), "rule")
+        require_registered(problem, problem_names(), "problem")
         self.problem = get_problem(problem)
         self.problem.f_star  # noqa: B018  (settle the best known value outside the figure)
 
@@ -57,6 +59,7 @@ class TrackLBFGS(Benchmark):
 
     def setup(self, problem, solver):
         require(imports)
+        require_registered(problem, problem_names(), "problem")
         # per problem, not in a setup_cache: a selection of cheap problems (benchmarks/tracked.py)
         # then never pays for the networks' L-BFGS runs
         self.row = lbfgs.compare_with_scipy(get_problem(problem), seed=self.seed)

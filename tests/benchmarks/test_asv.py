@@ -223,6 +223,18 @@ def test_nfev_of_both_solvers():
     assert _run(convergence.TrackLBFGS, "rosenbrock", "scipy")["track_nfev"] > 0
 
 
+def test_grids_keep_their_order_on_commits_that_lack_a_name(monkeypatch):
+    """asv runs an older commit's cases by position in the grid the older import computes:
+    a problem or block that a commit lacks keeps its place, and its case skips."""
+    assert common.stable_grid(("b", "a"), ["a", "c"]) == ["b", "a", "c"]
+    assert convergence.PROBLEMS[:5] == ["quadratic", "rosenbrock", "softmax", "two_layer", "mlp"]
+    monkeypatch.setattr(convergence, "problem_names", lambda: ("quadratic", "rosenbrock", "softmax", "two_layer"))
+    with pytest.raises(NotImplementedError, match="no problem 'mlp'"):
+        _run(convergence.TrackStepsToTarget, "sgd", "mlp")
+    with pytest.raises(NotImplementedError, match="no problem 'mlp'"):
+        _run(convergence.TrackLBFGS, "mlp", "scipy")
+
+
 def test_the_block_grids_are_the_registry():
     from optbench.blocks.registry import block_names
 
@@ -265,8 +277,8 @@ def test_block_throughput_and_speedup_over_torch(monkeypatch):
 
 
 def test_the_block_suite_skips_on_a_commit_without_the_blocks(monkeypatch):
-    """An older optbench has no optbench.blocks: the suite imports, its grid holds one
-    placeholder block, and every setup skips."""
+    """An older optbench has no optbench.blocks: the suite imports, its grid is the
+    same as on every commit, and every setup skips."""
     import importlib.util
 
     monkeypatch.setitem(sys.modules, "optbench.blocks.registry", None)  # importing it raises ImportError
@@ -274,7 +286,7 @@ def test_the_block_suite_skips_on_a_commit_without_the_blocks(monkeypatch):
     spec = importlib.util.spec_from_file_location("benchmarks.blocks_of_an_older_commit", blocks.__file__)
     older = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(older)
-    assert older.TimeBlock.params[0] == ["relu"]
+    assert older.TimeBlock.params[0] == list(blocks.KNOWN_BLOCKS)
     with pytest.raises(NotImplementedError, match="lacks"):
         _run(older.TimeBlock, "relu", "kernel", "forward", 1000, "float32")
     with pytest.raises(NotImplementedError, match="lacks"):
