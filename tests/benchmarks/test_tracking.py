@@ -44,19 +44,45 @@ def test_the_gate_holds_part_of_the_history_and_the_steady_kinds_only():
     assert any("track_time_over_bound('adam', 'cpu', 'fast', 'float32')" in n for n in gated)
 
 
-def test_the_factor_is_the_next_step_above_the_largest_gated_spread():
-    gated_figure = "throughput.TrackThroughput.track_time_over_bound('adam', 'cpu', 'fast', 'float32')"
-    absolute = "update.TimeUpdate.time_update('adam', 'cpu', 'fast', 10000000, 'float32')"
-    count = "convergence.TrackLBFGS.track_nfev('quadratic', 'optbench')"
-    repeats = [{gated_figure: g, absolute: a, count: 7} for g, a in ((1.0, 1.0), (1.12, 1.6), (1.05, 0.9))]
+GATED_FIGURE = "throughput.TrackThroughput.track_time_over_bound('adam', 'cpu', 'fast', 'float32')"
+ABSOLUTE_FIGURE = "update.TimeUpdate.time_update('adam', 'cpu', 'fast', 10000000, 'float32')"
+COUNT = "convergence.TrackLBFGS.track_nfev('quadratic', 'optbench')"
+
+
+def test_spreads_per_figure_and_per_kind():
+    repeats = [{GATED_FIGURE: g, ABSOLUTE_FIGURE: a, COUNT: 7} for g, a in ((1.0, 1.0), (1.12, 1.6), (1.05, 0.9))]
     per_figure, per_kind = noise.summary(repeats)
-    assert per_figure[gated_figure]["spread"] == pytest.approx(1.12)
-    assert per_figure[count]["spread"] == 1.0 and per_figure[count]["cv"] == 0.0
+    assert per_figure[GATED_FIGURE]["spread"] == pytest.approx(1.12)
+    assert per_figure[COUNT]["spread"] == 1.0 and per_figure[COUNT]["cv"] == 0.0
     assert per_kind["absolute time (asv time_)"]["largest_spread"] == pytest.approx(1.6 / 0.9)
-    factor, worst = noise.chosen_factor(per_figure)
-    assert worst == pytest.approx(1.12) and factor == 1.15  # the ungated absolute time's spread plays no part
-    factor, _ = noise.chosen_factor(noise.summary([{gated_figure: 1.0}, {gated_figure: 1.1}])[0])
-    assert factor == 1.15  # strictly above: a spread of exactly 1.10 would be flagged at 1.10
+
+
+def test_the_factor_is_where_at_most_a_tenth_of_the_pairs_of_runs_would_be_flagged():
+    # ten runs of unchanged code, one of them slowed by a burst of load (1.4)
+    values = [1.0, 1.02, 0.98, 1.01, 1.4, 1.0, 0.99, 1.03, 1.0, 1.01]
+    per_figure, _ = noise.summary([{GATED_FIGURE: v, ABSOLUTE_FIGURE: 3 * v, COUNT: 7} for v in values])
+    # the burst's run as the candidate against each of the 9 others: 9 of 90 ordered pairs grow by > 1.35
+    assert noise.false_flags(per_figure, 1.35) == pytest.approx(9 / 90)
+    assert noise.false_flags(per_figure, 1.45) == 0.0
+    factor, worst, rate = noise.chosen_factor(per_figure)
+    assert worst == pytest.approx(1.4 / 0.98)  # the ungated absolute time plays no part
+    # 1.05 flags the pairs of ordinary runs too; from 1.10 only the burst's 9 pairs remain
+    assert noise.false_flags(per_figure, 1.05) > 0.10 and (factor, rate) == (1.1, pytest.approx(0.1))
+
+
+def test_the_factor_is_chosen_again_from_recorded_runs(tmp_path, capsys):
+    values = [1.0, 1.2, 1.0, 1.0]
+    recorded = {"commit": "a" * 40, "repeats": 4, "seconds": 1, "command": "python benchmarks/noise.py",
+                "figures": {GATED_FIGURE: {"values": values}}}
+    (tmp_path / "old.json").write_text(json.dumps(recorded))
+    assert noise.main(["--from", str(tmp_path / "old.json"), "--output", str(tmp_path / "new.json")]) == 0
+    chosen = json.loads((tmp_path / "new.json").read_text())
+    assert chosen["factor"] == 1.2 and chosen["false_flags"] == 0.0  # 1.2 is not above 1.2 x 1.0: asv flags strictly and chosen["commit"] == "a" * 40
+    assert chosen["figures"][GATED_FIGURE]["values"] == values
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(SystemExit) as stopped:
+        noise.main(["--from", str(tmp_path / "bad.json"), "--output", str(tmp_path / "x.json")])
+    assert stopped.value.code == 2 and not (tmp_path / "x.json").exists()
 
 
 def test_the_factor_comes_from_the_committed_noise_study(tmp_path):
