@@ -243,8 +243,10 @@ def noise_sentence(noise):
     noisiest = max(kinds, key=lambda k: kinds[k]["largest_spread"])
     return (f"The gate (python benchmarks/gate.py) holds the steadiest figures. Over {noise['repeats']} runs of "
             f"one commit, the noisiest kind is {noisiest} (spread up to {kinds[noisiest]['largest_spread']:.3f}) and "
-            f"the steadiest {steadiest} ({kinds[steadiest]['largest_spread']:.3f}); the largest spread of a gated "
-            f"figure is {noise['largest_gated_spread']:.3f}, so the gate's factor is {noise['factor']}.")
+            f"the steadiest {steadiest} ({kinds[steadiest]['largest_spread']:.3f}). Taking each ordered pair of "
+            f"those runs as one asv continuous of unchanged code, the gate's factor {noise['factor']} is the smallest "
+            f"at which at most a tenth of the pairs would have been flagged ({noise.get('false_flags', 0):.0%}); the "
+            f"largest spread of a gated figure is {noise['largest_gated_spread']:.3f}.")
 
 
 def planted_rows(planted):
