@@ -59,7 +59,6 @@ class TrackLBFGS(Benchmark):
 
     def setup(self, problem, solver):
         require(imports)
-        require_registered(problem, problem_names(), "problem")
         # per problem, not in a setup_cache: a selection of cheap problems (benchmarks/tracked.py)
         # then never pays for the networks' L-BFGS runs
         self.row = lbfgs.compare_with_scipy(get_problem(problem), seed=self.seed)

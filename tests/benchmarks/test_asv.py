@@ -231,8 +231,6 @@ def test_grids_keep_their_order_on_commits_that_lack_a_name(monkeypatch):
     monkeypatch.setattr(convergence, "problem_names", lambda: ("quadratic", "rosenbrock", "softmax", "two_layer"))
     with pytest.raises(NotImplementedError, match="no problem 'mlp'"):
         _run(convergence.TrackStepsToTarget, "sgd", "mlp")
-    with pytest.raises(NotImplementedError, match="no problem 'mlp'"):
-        _run(convergence.TrackLBFGS, "mlp", "scipy")
 
 
 def test_the_block_grids_are_the_registry():
