@@ -16,6 +16,12 @@
    commits built in asv.conf.json's pinned virtualenv. asv flags a figure that grew by
    more than FACTOR; FACTOR comes from the run-to-run spread that `benchmarks/noise.py`
    measured on this machine (results/asv/noise.json).
+3. A flag is confirmed: `asv continuous` runs again on the flagged figures alone, and
+   only a figure flagged both times fails the gate. A burst of load on a shared machine
+   moves one figure in one run; a real slow-down moves it in both. If one run flags a
+   given figure of unchanged code with probability p, both do with about p^2, while a
+   slow-down well beyond the factor stays flagged (noise.py estimates the confirmed
+   rate from its repeats).
 
 Exit status 0 when both pass, 1 when either fails, 2 on bad usage. `gate()` returns the
 verdict and what was flagged, for `benchmarks/planted.py`.
@@ -25,6 +31,7 @@ import argparse
 import dataclasses
 import glob
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,8 +49,9 @@ class Verdict:
     correct: bool
     correctness_failures: list  # the optbench commands that failed
     slower: bool | None  # None: not measured (the candidate was not correct)
-    flagged: list  # asv's rows marked worse: "benchmark(params) ratio"
+    flagged: list  # asv's rows marked worse in both runs: "benchmark(params) ratio" (the second run's ratio)
     output: str = ""
+    unconfirmed: list = dataclasses.field(default_factory=list)  # rows the first run marked and the second did not
 
     @property
     def passed(self):
@@ -107,15 +115,33 @@ def flagged_rows(output):
     return rows
 
 
+def flagged_name(row):
+    """The benchmark(params) of a `flagged_rows` row."""
+    return row.rsplit(" ", 1)[0]
+
+
 def speed(repo, base, candidate, factor, env=None, patterns=GATED):
-    """(slower, flagged rows, asv's output) of `asv continuous` on the figures `patterns` select."""
+    """(flagged rows, unconfirmed rows, asv's output): `asv continuous` on the figures
+    `patterns` select, then again on those it flagged, each selected by its exact name."""
+    flagged, output = continuous(repo, base, candidate, factor, env, patterns)
+    if not flagged:
+        return [], [], output
+    names = [flagged_name(row) for row in flagged]
+    again, second = continuous(repo, base, candidate, factor, env, [f"^{re.escape(name)}$" for name in names])
+    confirmed = {flagged_name(row) for row in again}
+    unconfirmed = [row for row in flagged if flagged_name(row) not in confirmed]
+    return [row for row in again if flagged_name(row) in names], unconfirmed, output + "\nconfirming:\n" + second
+
+
+def continuous(repo, base, candidate, factor, env, patterns):
+    """(flagged rows, asv's output) of one `asv continuous` on the figures `patterns` select."""
     command = [sys.executable, "-m", "asv", "continuous", base, candidate, "--factor", str(factor),
                "--show-stderr", *bench_arguments(patterns)]
     done = run(command, repo, env={**(env or os.environ), "COLUMNS": "250"})
     output = done.stdout + done.stderr
     if "Traceback" in output or ("PERFORMANCE DECREASED" not in output and done.returncode != 0):
         raise RuntimeError(f"asv continuous did not complete:\n{output}")
-    return "PERFORMANCE DECREASED" in output, flagged_rows(output), output
+    return flagged_rows(output) if "PERFORMANCE DECREASED" in output else [], output
 
 
 def gate(repo=ROOT, base="main", candidate="HEAD", factor=None, env=None, patterns=GATED):
@@ -126,8 +152,8 @@ def gate(repo=ROOT, base="main", candidate="HEAD", factor=None, env=None, patter
     output = "\n".join(out for _, _, out in checks)
     if failures:
         return Verdict(False, failures, None, [], output)
-    slower, flagged, asv_output = speed(repo, base, candidate, factor, env, patterns)
-    return Verdict(True, [], slower, flagged, output + asv_output)
+    flagged, unconfirmed, asv_output = speed(repo, base, candidate, factor, env, patterns)
+    return Verdict(True, [], bool(flagged), flagged, output + asv_output, unconfirmed)
 
 
 def main(argv=None):
@@ -156,6 +182,8 @@ def main(argv=None):
         print(f"asv continuous --factor {args.factor}: {'FLAGGED' if verdict.slower else 'nothing flagged'}")
         for row in verdict.flagged:
             print(f"  {row}")
+        for row in verdict.unconfirmed:
+            print(f"  not confirmed by the second run: {row}")
     print("gate: " + ("passed" if verdict.passed else "FAILED"))
     return 0 if verdict.passed else 1
 

@@ -20,7 +20,8 @@ untouched
 
 Then `gate.gate(scratch, "main", variant)` (benchmarks/gate.py: `optbench verify` and
 `optbench conform` on the variant as it installs, then `asv continuous` with the chosen
-factor on the gated figures) runs on each variant in turn, repeat after repeat. The
+factor on the gated figures, and again on what it flagged, to confirm) runs on each
+variant in turn, repeat after repeat. The
 targets: slower flagged by asv in at least 9 of 10 repeats; wrong failed by verification
 every time; untouched flagged by nothing in at least 9 of 10. Beside each verdict it
 keeps the ratio asv measured for Adam's time over its bound (fast form, float32), from the
@@ -135,8 +136,8 @@ def outcome(variant, verdict):
 
 
 def table(records, repeats):
-    lines = [f"{'variant':<10}{'target':<24}{'verification failed':>21}{'asv flagged':>13}{'met':>7}  "
-             f"{'needed':>7}  adam time/bound ratio (median, range)", "-" * 120]
+    lines = [f"{'variant':<10}{'target':<24}{'verification failed':>21}{'asv flagged':>13}{'unconfirmed':>13}"
+             f"{'met':>7}  {'needed':>7}  adam time/bound ratio (median, range)", "-" * 130]
     verdicts = {}
     for variant in PLANTS:
         rows = [r for r in records if r["variant"] == variant.name]
@@ -146,7 +147,8 @@ def table(records, repeats):
         needed = -int(-variant.at_least * repeats // 1)
         verdicts[variant.name] = met >= needed
         lines.append(f"{variant.name:<10}{variant.target:<24}{sum(not r['correct'] for r in rows):>18}/{len(rows):<2}"
-                     f"{sum(bool(r['slower']) for r in rows):>10}/{len(rows):<2}{met:>5}/{len(rows):<2}{needed:>6}   "
+                     f"{sum(bool(r['slower']) for r in rows):>10}/{len(rows):<2}"
+                     f"{sum(bool(r['unconfirmed']) for r in rows):>10}/{len(rows):<2}{met:>5}/{len(rows):<2}{needed:>6}   "
                      f"{spread}")
     return "\n".join(lines), verdicts
 
@@ -172,12 +174,13 @@ def main(argv=None):
                 verdict = gate.gate(scratch, "main", variant.name, factor)
                 record = {"repeat": k + 1, "variant": variant.name, "correct": verdict.correct,
                           "correctness_failures": verdict.correctness_failures, "slower": verdict.slower,
-                          "flagged": verdict.flagged, "ratio": watched_ratio(scratch, variant.name) if verdict.correct
-                          else None}
+                          "flagged": verdict.flagged, "unconfirmed": verdict.unconfirmed,
+                          "ratio": watched_ratio(scratch, variant.name) if verdict.correct else None}
                 record["met"] = outcome(variant, verdict)
                 records.append(record)
                 print(f"repeat {k + 1} {variant.name}: correct={verdict.correct} slower={verdict.slower} "
-                      f"ratio={record['ratio']} flagged={verdict.flagged} ({time.time() - started:.0f} s)",
+                      f"ratio={record['ratio']} flagged={verdict.flagged} unconfirmed={verdict.unconfirmed} "
+                      f"({time.time() - started:.0f} s)",
                       file=sys.stderr, flush=True)
     finally:
         if args.keep:

@@ -195,6 +195,31 @@ def test_throughput(monkeypatch):
         assert figures["track_time_over_bound"] > 0 and figures["track_ns_per_parameter"] > 0
 
 
+def test_the_ratio_is_taken_within_each_round(monkeypatch):
+    """Each round has its own load (1x to 3x, as a shared machine's bursts): the pair of
+    samples in a round sees the same load, so the median of the per-round ratios is the
+    kernel's true time over the bound's, and the bound goes first in every other round."""
+    true_seconds = {"exact": 3e-3, "fast": 2e-3, "bound": 1e-3}
+    load = [1.0, 3.0, 1.2, 2.5, 1.0, 1.1, 3.0, 2.0, 1.0, 1.4]
+    samples = []
+
+    def sample(call, number, synchronize):
+        samples.append(call())
+        return true_seconds[samples[-1]] * load[(len(samples) - 1) // 4]  # 2 forms x (kernel, bound) per round
+
+    monkeypatch.setattr(throughput, "sample", sample)
+    monkeypatch.setattr(throughput, "calls_per_sample", lambda call, synchronize: 1)
+    monkeypatch.setattr(throughput.time, "sleep", lambda seconds: None)
+    raced = throughput.paired_race({"exact": lambda: "exact", "fast": lambda: "fast"}, lambda: "bound", lambda: None)
+    assert len(samples) == 4 * throughput.ROUNDS
+    times, ratios = raced["exact"]
+    assert ratios == pytest.approx([3.0] * throughput.ROUNDS) and raced["fast"][1] == pytest.approx([2.0] * 10)
+    assert times == pytest.approx([3e-3 * x for x in load])
+    pairs = [samples[k:k + 2] for k in range(0, len(samples), 2)]
+    assert all("bound" in pair and len(set(pair)) == 2 for pair in pairs)  # each kernel sample beside a bound sample
+    assert [pair[0] == "bound" for pair in pairs[::2]] == [r % 2 == 1 for r in range(throughput.ROUNDS)]
+
+
 def test_torch_steps_beside_the_updates():
     pytest.importorskip("torch")
     _run(update.TimeTorchStep, "adam", "fused", 1000, "float32")

@@ -31,7 +31,8 @@ def results(tmp_path, monkeypatch):
     write_commit(tmp_path, B, 2000, figures([1.25, 1.02], [4.0, 1.0], 1452))
     write_commit(tmp_path, C, 3000, figures([1.5, 1.0], [4.5, 1.0], 1460, failed=2))
     (tmp_path / "noise.json").write_text(json.dumps({
-        "factor": 1.15, "false_flags": 0.05, "repeats": 10, "commit": A, "largest_gated_spread": 1.11,
+        "factor": 1.15, "false_flags": 0.05, "confirmed_false_flags": 0.002,
+        "single_bound": 0.1, "confirmed_bound": 0.05, "repeats": 10, "commit": A, "largest_gated_spread": 1.11,
         "kinds": {"time over the bound": {"figures": 2, "median_cv": 0.02, "largest_spread": 1.11, "at": "x"},
                   "steps to target": {"figures": 1, "median_cv": 0.0, "largest_spread": 1.0, "at": "y"}},
         "figures": {"throughput.TrackThroughput.track_time_over_bound('sgd', 'cpu', 'fast', 'float32')":
@@ -52,8 +53,9 @@ def test_the_history_is_drawn_and_described_from_the_results(results):
     text = text_of(section)
     assert "3 commits benchmarked by asv, from aaaaaaaa to cccccccc" in text
     assert "1 of 3 commits failed verification checks: cccccccc" in text
-    assert "the gate's factor 1.15 is the smallest at which at most a tenth of the pairs would have been flagged (5%)" \
-        in text
+    assert ("the gate's factor 1.15 is the smallest at which at most 10% of the pairs would have flagged a gated figure "
+            "(5.0%) and at most 5% of the disjoint pairs of pairs (a flag and the gate's confirming run) the same one "
+            "(0.20%)") in text
     speed = section.figures[0].caption
     assert "Adam's, from 1.00 of the bound at aaaaaaaa to 0.67 at cccccccc" in speed
     assert "1 of them moved" in section.figures[1].caption and "adam, quadratic: 1452 then 1460" in section.figures[1].caption

@@ -245,8 +245,10 @@ def noise_sentence(noise):
             f"one commit, the noisiest kind is {noisiest} (spread up to {kinds[noisiest]['largest_spread']:.3f}) and "
             f"the steadiest {steadiest} ({kinds[steadiest]['largest_spread']:.3f}). Taking each ordered pair of "
             f"those runs as one asv continuous of unchanged code, the gate's factor {noise['factor']} is the smallest "
-            f"at which at most a tenth of the pairs would have been flagged ({noise.get('false_flags', 0):.0%}); the "
-            f"largest spread of a gated figure is {noise['largest_gated_spread']:.3f}.")
+            f"at which at most {noise['single_bound']:.0%} of the pairs would have flagged a gated figure "
+            f"({noise['false_flags']:.1%}) and at most {noise['confirmed_bound']:.0%} of the disjoint pairs of pairs "
+            f"(a flag and the gate's confirming run) the same one ({noise['confirmed_false_flags']:.2%}); "
+            f"the largest spread of a gated figure is {noise['largest_gated_spread']:.3f}.")
 
 
 def planted_rows(planted):
