@@ -136,19 +136,30 @@ def flagged_by_pair(per_figure, factor):
             for i, j in itertools.permutations(range(repeats), 2)}
 
 
-def false_flags(per_figure, factor):
-    """The single rate: the fraction of ordered pairs of repeats (one `asv continuous` of
-    the same code each) in which some gated figure grew by more than `factor`."""
+def rates(per_figure, factor):
+    """(single rate, confirmed rate) at `factor`, from one `flagged_by_pair`.
+
+    single: the fraction of ordered pairs of repeats (one `asv continuous` of the same
+    code each) in which some gated figure grew by more than `factor`; confirmed: over
+    pairs of ordered pairs with no repeat in common (a gate's first and confirming run),
+    the fraction that flag a figure in common."""
     flagged = flagged_by_pair(per_figure, factor)
-    return sum(bool(f) for f in flagged.values()) / len(flagged) if flagged else 0.0
+    if not flagged:
+        return 0.0, 0.0
+    single = sum(bool(f) for f in flagged.values()) / len(flagged)
+    pairs = [(p, q) for p in flagged for q in flagged if not set(p) & set(q)]
+    confirmed = sum(bool(flagged[p] & flagged[q]) for p, q in pairs) / len(pairs) if pairs else 0.0
+    return single, confirmed
+
+
+def false_flags(per_figure, factor):
+    """The single rate of `rates`."""
+    return rates(per_figure, factor)[0]
 
 
 def confirmed_false_flags(per_figure, factor):
-    """The confirmed rate: over pairs of ordered pairs of repeats with no repeat in
-    common (a gate's first and confirming run), the fraction that flag a figure in common."""
-    flagged = flagged_by_pair(per_figure, factor)
-    pairs = [(p, q) for p in flagged for q in flagged if not set(p) & set(q)]
-    return sum(bool(flagged[p] & flagged[q]) for p, q in pairs) / len(pairs) if pairs else 0.0
+    """The confirmed rate of `rates`."""
+    return rates(per_figure, factor)[1]
 
 
 def chosen_factor(per_figure):
@@ -156,10 +167,11 @@ def chosen_factor(per_figure):
     STEP at which both rates are within their bounds."""
     worst = max((f["spread"] for name, f in per_figure.items() if gated(name)), default=1.0)
     factor = round(1 + STEP, 2)
-    while (false_flags(per_figure, factor) > SINGLE_FALSE_FLAGS
-           or confirmed_false_flags(per_figure, factor) > CONFIRMED_FALSE_FLAGS):
+    while True:
+        single, confirmed = rates(per_figure, factor)
+        if single <= SINGLE_FALSE_FLAGS and confirmed <= CONFIRMED_FALSE_FLAGS:
+            return factor, worst, single, confirmed
         factor = round(factor + STEP, 2)
-    return factor, worst, false_flags(per_figure, factor), confirmed_false_flags(per_figure, factor)
 
 
 def table(per_kind, factor, worst, repeats, rate, confirmed):

@@ -10,8 +10,8 @@ commits are made on top of it, each a text edit of one file:
 slower
     Adam's update on the cpu makes one more pass over x after the kernel, `x *= 1`,
     which leaves every bit as it was (x * 1 is x, -0.0 and NaN included) and adds a read
-    and a write of x, on one thread, to the kernel's 7 arrays of traffic: 1.42-1.77x
-    Adam's time over its bound in the gate's runs here (median 1.60).
+    and a write of x, on one thread, to the kernel's 7 arrays of traffic: about 1.6x
+    Adam's time over its bound in the gate's runs here (results/asv/planted.json).
 wrong
     Adam's exact step takes epsilon inside the square root, the catalogue's
     `epsilon_inside_sqrt` (`optbench/verification/variants/`).

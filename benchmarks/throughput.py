@@ -37,6 +37,8 @@ PAUSE = 0.002  # before each sample, so that the previous call's worker threads 
 SEED = 0
 
 
+# sample and calls_per_sample are optbench.perf.timing's sample and autorange, kept here
+# so that every commit is timed by the same code, whatever its optbench's timing is.
 def sample(call, number, synchronize):
     """Seconds per call over `number` back-to-back calls (device work included)."""
     synchronize()

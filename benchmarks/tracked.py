@@ -14,9 +14,9 @@ HISTORY, on every commit since the benchmarks exist:
     (`verification.py`).
 ABSOLUTE, in the noise study only: asv's own time per update at 1e7 float32.
 GATED, before a merge: the steadiest of those, as `benchmarks/noise.py` measured them
-    here (median cv 4% for the time over the bound against 9-12% for the absolute
-    times; the counts never moved): the time over the bound, the counts, the failed
-    checks.
+    here (results/asv/noise.json: the time over the bound has a fraction of the
+    absolute times' cv, and the counts never moved): the time over the bound, the
+    counts, the failed checks.
 """
 
 import json
