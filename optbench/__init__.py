@@ -23,7 +23,7 @@ The packages, from the bottom up (an arrow never points up):
     conformance               anyone's implementation beside the reference; verify
     problems                  standard problems with loss, gradient, x0 and f*
     training                  the runner, babysitting, evaluation tricks
-    solvers                   L-BFGS, its line search, mini-batch L-BFGS
+    solvers                   Newton, BFGS, L-BFGS, their line search, mini-batch L-BFGS
     search                    hyperparameter search on Optuna, trials run on Dask
     perf                      timing, the same-pattern bound, peers, machine, threads
     report                    the comparison report; sections/ one module each
@@ -40,7 +40,7 @@ make_tbb_loadable()
 
 from optbench import search  # noqa: E402  (callable: optbench.search(...); imports Optuna only when called)
 from optbench.optim import optimizer, parameter_average, rule_names, schedule  # noqa: E402
-from optbench.solvers import lbfgs  # noqa: E402
+from optbench.solvers import bfgs, lbfgs, newton  # noqa: E402
 from optbench.training import run  # noqa: E402
 
 try:
@@ -48,4 +48,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "unknown"
 
-__all__ = ["__version__", "lbfgs", "optimizer", "parameter_average", "rule_names", "run", "schedule", "search"]
+__all__ = ["__version__", "bfgs", "lbfgs", "newton", "optimizer", "parameter_average", "rule_names", "run", "schedule",
+           "search"]

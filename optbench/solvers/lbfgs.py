@@ -25,12 +25,22 @@ import numpy as np
 import scipy.optimize
 from scipy.optimize import OptimizeResult
 
-from optbench import checks
 from optbench.perf.threads import single_threaded_blas
 from optbench.solvers.line_search import strong_wolfe
+from optbench.solvers.objective import (
+    EVALUATIONS_EXCEEDED,
+    Line,
+    check_settings,
+    comparison_row,
+    converged_gradient,
+    evaluate_start,
+    limit_reached,
+    start_point,
+)
 
 FTOL = 2.220446049250313e-09  # scipy's default: factr 1e7 times machine epsilon
 _EPS = np.finfo(np.float64).eps
+WHO = "lbfgs"
 
 
 @numba.njit(
@@ -99,35 +109,18 @@ class _History:
         return two_loop_recursion(g, self.S, self.Y, self.rho, self.start, self.count, self.gamma)
 
 
-class _Line:
-    """phi(alpha) = f(x + alpha d) and phi'(alpha) = g(x + alpha d) . d, keeping the last
-    point evaluated (the accepted one when the line search succeeds)."""
-
-    def __init__(self, fun, x, d):
-        self.fun, self.origin, self.d = fun, x, d
-
-    def __call__(self, alpha):
-        self.x = self.origin + alpha * self.d
-        self.f, self.g = _evaluate(self.fun, self.x)
-        return self.f, float(self.g @ self.d)
-
-
 def lbfgs(fun, x0, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, maxfun=15000, maxls=20, callback=None):
     """Minimize f with L-BFGS; fun(x) returns (f, g). Returns a scipy OptimizeResult with
     x, fun, jac, nit, nfev, njev, status (0 converged, 1 iteration or evaluation limit,
     2 line search failure), success and message. x0 is not modified; callback(x) is
     called with a copy of each new iterate. maxls bounds the evaluations of one line
     search."""
-    x = _start_point(x0)
-    _check_settings(m=m, maxiter=maxiter, maxfun=maxfun, maxls=maxls, gtol=gtol, ftol=ftol, callback=callback)
-    f, g = _evaluate(fun, x, at_start=True)
-    if not (math.isfinite(f) and np.all(np.isfinite(g))):
-        raise ValueError(
-            f"lbfgs: fun(x0) must be finite, got f = {f} and {np.sum(~np.isfinite(g))} non-finite gradient entries"
-        )
+    x = start_point(WHO, x0)
+    check_settings(WHO, callback, gtol, ftol, m=m, maxiter=maxiter, maxfun=maxfun, maxls=maxls)
+    f, g = evaluate_start(WHO, fun, x)
     history = _History(m, x.size)
     nfev, nit = 1, 0
-    status, message = _converged_gradient(g, gtol)
+    status, message = converged_gradient(g, gtol)
     while status is None:
         if history.count:
             d = -history.inverse_hessian_times(g)
@@ -139,12 +132,12 @@ def lbfgs(fun, x0, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, maxfun=15000, maxl
         if not dphi0 < 0.0:  # rounding made -H g ascend: restart from steepest descent
             history.clear()
             continue
-        line = _Line(fun, x, d)
+        line = Line(WHO, fun, x, d)
         search = strong_wolfe(line, f, dphi0, alpha1, maxls=min(maxls, maxfun - nfev))
         nfev += search.nfev
         if not search.success:
             if nfev >= maxfun:
-                status, message = 1, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+                status, message = 1, EVALUATIONS_EXCEEDED
             elif history.count:
                 history.clear()
                 continue
@@ -156,15 +149,13 @@ def lbfgs(fun, x0, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, maxfun=15000, maxl
         nit += 1
         if callback is not None:
             callback(x.copy())
-        status, message = _converged_gradient(g, gtol)
+        status, message = converged_gradient(g, gtol)
         if status is not None:
             break
         if f_old - f <= ftol * max(abs(f_old), abs(f), 1.0):
             status, message = 0, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"
-        elif nit >= maxiter:
-            status, message = 1, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
-        elif nfev >= maxfun:
-            status, message = 1, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+        else:
+            status, message = limit_reached(nit, maxiter, nfev, maxfun)
     return OptimizeResult(x=x, fun=f, jac=g, nit=nit, nfev=nfev, njev=nfev, status=status,
                           success=status == 0, message=message)
 
@@ -190,61 +181,4 @@ def compare_with_scipy(problem, m=10, gtol=1e-5, ftol=FTOL, maxiter=15000, seed=
             problem.loss_and_gradient, x0, jac=True, method="L-BFGS-B", options=dict(maxcor=m, **options)
         )
         scipy_seconds = time.perf_counter() - start
-    return {
-        "problem": repr(problem),
-        "n": problem.n,
-        "f_ours": float(ours.fun),
-        "f_scipy": float(theirs.fun),
-        "relative_gap": abs(ours.fun - theirs.fun) / max(abs(theirs.fun), 1.0),
-        "x_distance": float(np.max(np.abs(ours.x - theirs.x))),
-        "nfev_ours": int(ours.nfev),
-        "nfev_scipy": int(theirs.nfev),
-        "nit_ours": int(ours.nit),
-        "nit_scipy": int(theirs.nit),
-        "seconds_ours": ours_seconds,
-        "seconds_scipy": scipy_seconds,
-        "message_ours": ours.message,
-        "message_scipy": str(theirs.message),
-        "blas_threads": blas_threads,
-    }
-
-
-def _start_point(x0):
-    array = np.asarray(x0)
-    if array.dtype.kind not in "fiu" or array.dtype == np.float16:
-        raise ValueError(f"lbfgs: x0 must be a real (float) array, got dtype {array.dtype}")
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"lbfgs: x0 must be a non-empty 1-D array, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"lbfgs: x0 must be finite, got {np.sum(~np.isfinite(array))} non-finite entries")
-    return np.array(array, dtype=np.float64)
-
-
-def _check_settings(callback, gtol, ftol, **counts):
-    for name, value in counts.items():
-        checks.whole_number(f"lbfgs: {name}", value, low=1)
-    for name, value in (("gtol", gtol), ("ftol", ftol)):
-        checks.real(f"lbfgs: {name}", value, low=0.0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"lbfgs: callback must be callable or None, got {type(callback).__name__}")
-
-
-def _evaluate(fun, x, at_start=False):
-    """(float f, float64 g) from fun(x), with a clear error when fun breaks its contract."""
-    where = "fun(x0)" if at_start else "fun(x)"
-    value = fun(x)
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise ValueError(f"lbfgs: {where} must return a tuple (f, g), got {type(value).__name__}")
-    f, g = value
-    if np.ndim(f) != 0:
-        raise ValueError(f"lbfgs: {where} must return a scalar f, got shape {np.shape(f)}")
-    g = np.asarray(g, dtype=np.float64)
-    if g.shape != x.shape:
-        raise ValueError(f"lbfgs: {where} returned a gradient of shape {g.shape}, expected {x.shape}")
-    return float(f), g
-
-
-def _converged_gradient(g, gtol):
-    if np.max(np.abs(g)) <= gtol:
-        return 0, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
-    return None, None
+    return comparison_row(problem, ours, theirs, ours_seconds, scipy_seconds, blas_threads)
