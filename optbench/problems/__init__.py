@@ -7,9 +7,11 @@
     >>> f, g = bowl.loss_and_gradient(bowl.x0(seed=0))
 
 Every problem has `name`, `n`, `x0(seed)`, `loss(x)`, `gradient(x)`,
-`loss_and_gradient(x)` (the full batch: a fixed function of x) and `f_star`; the
-digits classifiers (softmax, two_layer, mlp) add mini-batches, accuracy and class
-probabilities (see `classifier.py`).
+`loss_and_gradient(x)` (the full batch: a fixed function of x), its Hessian
+(`hessian(x)`, `hessian_vector_product(x, v)`, `hessian_vectors(x, V)`, computed as
+`hessian_method` says; see `problem.py`) and `f_star`; the digits classifiers (softmax,
+two_layer, mlp) add mini-batches (with `batch_hessian`, `batch_hessian_vector_product`),
+accuracy and class probabilities (see `classifier.py`).
 
 May import the foundation modules, `perf.threads` and `blocks` (mlp's layers); never
 `training`, `solvers`, `report` or `cli`.

@@ -1,5 +1,6 @@
-"""What the digits classifiers (softmax, two_layer) share: named parameter views into
-one flat vector, the softmax loss, L2 regularization, mini-batches and accuracy.
+"""What the digits classifiers (softmax, two_layer, mlp) share: named parameter views
+into one flat vector, the softmax loss, L2 regularization, mini-batches, Hessians and
+accuracy.
 
 For N images X (N x 64) with labels y and class scores s = scores(X) (N x 10):
 
@@ -11,6 +12,19 @@ For N images X (N x 64) with labels y and class scores s = scores(X) (N x 10):
 f(x) = L_data + L_reg on the full training split. A mini-batch loss averages L_data over
 the batch and keeps the full L_reg, so its expectation over uniform batches is f(x).
 
+The Hessian of L_reg is reg on the diagonal entries of the weights (0 for the biases).
+Every Hessian is computed by one implementation on the images (X, y) it is given: the
+full training split (`hessian`, `hessian_vector_product`, `hessian_vectors`) or a
+mini-batch (`batch_hessian`, `batch_hessian_vector_product`), the Hessians of
+`loss_and_gradient` and `batch_loss_and_gradient`. A subclass with exact products of the
+data loss defines `_data_hessian_vectors(params, directions, X, y, products)`, on stacks
+of k directions (each view with a leading axis of length k); the others difference
+gradients (`problem.differenced_gradients`). The R-operator (Pearlmutter) that the exact
+products use: R{q} = d/dr q(x + r v) at r = 0, applied to each line of the backward
+pass; for the softmax loss, with P the probabilities,
+
+    R{ds} = (P * R{s} - P * rowsum(P * R{s})) / N,    ds = dL_data/ds = (P - Y) / N.
+
 The parameters are views into the flat vector x (see `params`): W, b reshaped from
 consecutive slices, so one optimizer update of x updates every array.
 
@@ -19,13 +33,21 @@ BLAS runs single-threaded inside every evaluation: the matrix products here are 
 2-core machine, OpenBLAS's spinning threads made them 200 times slower.
 """
 
+import contextlib
+
 import numpy as np
 
 from optbench import checks
 from optbench.perf.threads import single_threaded_blas
 from optbench.problems.digits import load_digits
 from optbench.problems.optimum import best_known_f_star
-from optbench.problems.problem import Problem, real_option
+from optbench.problems.problem import (
+    DIFFERENCED_GRADIENTS,
+    Problem,
+    assembled_hessian,
+    differenced_gradients,
+    real_option,
+)
 
 SPLITS = ("train", "val")
 
@@ -39,6 +61,18 @@ def softmax_loss(scores, y):
     dscores[rows, y] -= 1.0
     dscores /= len(y)
     return -float(log_probs[rows, y].mean()), dscores
+
+
+def softmax_probabilities(scores):
+    """P = softmax(scores) row-wise (N x C)."""
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def softmax_r_dscores(probs, r_scores):
+    """R{ds} for a stack of directions: r_scores (k, N, C) and P (N, C) -> (k, N, C)."""
+    weighted = probs * r_scores
+    return (weighted - probs * weighted.sum(axis=-1, keepdims=True)) / probs.shape[0]
 
 
 class Classifier(Problem):
@@ -76,15 +110,23 @@ class Classifier(Problem):
     def batch_loss_and_gradient(self, x, batch_indices):
         """(f, g) with L_data averaged over the training images `batch_indices` only."""
         x = self._check_x(x)
-        batch_indices = np.asarray(batch_indices)
-        if batch_indices.ndim != 1 or batch_indices.size == 0 or batch_indices.dtype.kind not in "iu":
-            raise ValueError(
-                f"problem {self.name!r}: batch_indices must be a non-empty 1-D integer array, "
-                f"got {batch_indices.dtype} array of shape {batch_indices.shape}"
-            )
-        if batch_indices.min() < 0 or batch_indices.max() >= self.n_train:
-            raise ValueError(f"problem {self.name!r}: batch_indices must be in [0, {self.n_train})")
-        return self._evaluate(x, self.data.X_train[batch_indices], self.data.y_train[batch_indices])
+        X, y = self._batch_data(batch_indices)
+        with self._on_batch(batch_indices):
+            return self._evaluate(x, X, y)
+
+    def batch_hessian(self, x, batch_indices):
+        """The dense Hessian (n, n) of the loss of `batch_loss_and_gradient(x, batch_indices)`."""
+        x = self._check_x(x)
+        X, y = self._batch_data(batch_indices)
+        with self._on_batch(batch_indices):
+            return self._hessian_on(x, X, y)
+
+    def batch_hessian_vector_product(self, x, v, batch_indices):
+        """H v, H the Hessian of the loss of `batch_loss_and_gradient(x, batch_indices)`."""
+        x, v = self._check_x(x), self._check_direction(v)
+        X, y = self._batch_data(batch_indices)
+        with self._on_batch(batch_indices):
+            return self._hessian_vectors_on(x, v[:, None], X, y)[:, 0]
 
     def sample_batch(self, rng, batch_size):
         """`batch_size` distinct training indices drawn uniformly with the Generator `rng`."""
@@ -92,6 +134,15 @@ class Classifier(Problem):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         batch_size = checks.whole_number("batch_size", batch_size, 1, self.n_train)
         return rng.choice(self.n_train, size=batch_size, replace=False)
+
+    def _stacked_params(self, V):
+        """Named views of a stack of k flat vectors, one per row of V (k, n): {"W": (k, 64, 10), ...}."""
+        views, start = {}, 0
+        for name, shape in self.shapes.items():
+            size = int(np.prod(shape))
+            views[name] = V[:, start:start + size].reshape((V.shape[0], *shape))
+            start += size
+        return views
 
     def loss(self, x):
         """f(x) by the forward pass alone."""
@@ -112,8 +163,7 @@ class Classifier(Problem):
         X, _ = self._split(split)
         with single_threaded_blas():
             scores = self._scores(self.params(self._check_x(x)), X)
-        probs = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return probs / probs.sum(axis=1, keepdims=True)
+        return softmax_probabilities(scores)
 
     def labels(self, split="val"):
         return self._split(split)[1]
@@ -130,6 +180,46 @@ class Classifier(Problem):
         for name in self.weights:
             grads[name] += self.reg * params[name]
         return data_loss + self._reg_loss(params), g
+
+    def _hessian(self, x):
+        return self._hessian_on(x, self.data.X_train, self.data.y_train)
+
+    def _hessian_vectors(self, x, V):
+        return self._hessian_vectors_on(x, V, self.data.X_train, self.data.y_train)
+
+    def _hessian_on(self, x, X, y):
+        """The dense Hessian of the loss on (X, y), from its products (see `Problem.hessian`)."""
+        return assembled_hessian(lambda V: self._hessian_vectors_on(x, V, X, y), self.n,
+                                 symmetrize=self.hessian_method == DIFFERENCED_GRADIENTS)
+
+    def _hessian_vectors_on(self, x, V, X, y):
+        """H V (n, k) for the loss on (X, y): the subclass's exact data products plus
+        reg V on the weights, or differenced gradients of that loss."""
+        if self.hessian_method == DIFFERENCED_GRADIENTS:
+            return differenced_gradients(lambda z: self._evaluate(z, X, y)[1], x, V)
+        HV = np.empty((V.shape[1], self.n))
+        directions, products = self._stacked_params(np.ascontiguousarray(V.T)), self._stacked_params(HV)
+        with single_threaded_blas():
+            self._data_hessian_vectors(self.params(x), directions, X, y, products)
+        for name in self.weights:
+            products[name] += self.reg * directions[name]
+        return np.ascontiguousarray(HV.T)
+
+    def _batch_data(self, batch_indices):
+        """(X, y) of the training images `batch_indices`, after checking them."""
+        batch_indices = np.asarray(batch_indices)
+        if batch_indices.ndim != 1 or batch_indices.size == 0 or batch_indices.dtype.kind not in "iu":
+            raise ValueError(
+                f"problem {self.name!r}: batch_indices must be a non-empty 1-D integer array, "
+                f"got {batch_indices.dtype} array of shape {batch_indices.shape}"
+            )
+        if batch_indices.min() < 0 or batch_indices.max() >= self.n_train:
+            raise ValueError(f"problem {self.name!r}: batch_indices must be in [0, {self.n_train})")
+        return self.data.X_train[batch_indices], self.data.y_train[batch_indices]
+
+    def _on_batch(self, batch_indices):
+        """A context for evaluations on the mini-batch `batch_indices` (mlp seeds its dropout masks there)."""
+        return contextlib.nullcontext()
 
     def _reg_loss(self, params):
         return 0.5 * self.reg * sum(float(np.sum(params[name] ** 2)) for name in self.weights)

@@ -47,6 +47,12 @@ Training against evaluation:
   `sample_batch` with the run's generator, brings fresh masks, and evaluating one batch
   twice (a gradient check on a batch) sees the same masks.
 
+The Hessian is the base class's: centred differences of the analytic gradient
+(`problem.differenced_gradients`), on the full set (`hessian`, `hessian_vector_product`,
+`hessian_vectors`) or on a mini-batch (`batch_hessian`, `batch_hessian_vector_product`,
+with that batch's dropout masks). The gradients it evaluates are train-mode evaluations,
+but the Hessian methods leave batch norm's running averages as they were.
+
 The loss is non-convex: `f_star` is the best value L-BFGS-B reaches from x0(seed=0) in
 3000 iterations ("best known", as for two_layer), computed on first use and cached: for
 the defaults 0.0379, in about half a minute. With batch norm the data loss does not change
@@ -54,6 +60,8 @@ when a hidden layer's W_l and b_l are scaled together, so their L2 term can be s
 towards 0 for free while the unregularized gamma carries the scale: f* falls near 0
 (0.0008 with the other defaults).
 """
+
+import contextlib
 
 import numpy as np
 
@@ -134,20 +142,31 @@ class MLP(Classifier):
     def f_star(self):
         """Classifier's best known f*; batch norm's running averages are left as they were
         (L-BFGS-B's evaluations would leave those of its own iterates)."""
+        with self._running_averages_kept():
+            return super().f_star
+
+    @contextlib.contextmanager
+    def _running_averages_kept(self):
+        """Batch norm's running averages as they were on entry, whatever is evaluated inside."""
         saved = [{key: bn_param[key].copy() for key in ("running_mean", "running_var")} for bn_param in self.bn_params]
         try:
-            return super().f_star
+            yield
         finally:
             for bn_param, averages in zip(self.bn_params, saved):
                 bn_param.update(averages)
 
-    def batch_loss_and_gradient(self, x, batch_indices):
-        """(f, g) on the training images `batch_indices`, dropout masks seeded by them."""
+    @contextlib.contextmanager
+    def _on_batch(self, batch_indices):
+        """Evaluations inside see the mini-batch's dropout masks, seeded by `batch_indices`."""
         self._batch = batch_indices
         try:
-            return super().batch_loss_and_gradient(x, batch_indices)
+            yield
         finally:
             self._batch = None
+
+    def _hessian_vectors_on(self, x, V, X, y):
+        with self._running_averages_kept():
+            return super()._hessian_vectors_on(x, V, X, y)
 
     def loss_parts(self, x, split="train"):
         """{"data", "reg"}: on "train" the training objective's (train mode, summing to

@@ -10,6 +10,22 @@ Backpropagation, with ds = (P - Y) / N:
     dh  = ds W2^T,                dz  = dh * [X W1 + b1 > 0]
     dW1 = X^T dz + reg W1,        db1 = sum_i dz_i
 
+Hessian-vector products are exact, by the R-operator (Pearlmutter; see `classifier.py`)
+applied to each line above, for the direction V = (VW1, vb1, VW2, vb2), with the mask
+m = [X W1 + b1 > 0]:
+
+    R{z}  = X VW1 + vb1,                  R{h} = R{z} * m
+    R{s}  = R{h} W2 + h VW2 + vb2,        R{ds} = (P * R{s} - P * rowsum(P * R{s})) / N
+    HvW2  = R{h}^T ds + h^T R{ds} + reg VW2,          Hvb2 = colsum(R{ds})
+    R{dh} = R{ds} W2^T + ds VW2^T,        R{dz} = R{dh} * m
+    HvW1  = X^T R{dz} + reg VW1,                      Hvb1 = colsum(R{dz})
+
+ReLU's second derivative is taken as 0 (R{m} = 0): this is the Hessian of the smooth
+piece of the loss that x lies in, which is the loss's Hessian wherever no unit sits
+exactly at a kink. The dense Hessian is assembled from these products, 64 unit vectors
+at a time (`problem.assembled_hessian`), not symmetrized: its symmetry, to rounding,
+is a check of the products.
+
 x = concatenate(W1.ravel(), b1, W2.ravel(), b2) and `params(x)` gives the four arrays as
 views of x, so one optimizer kernel call on x updates them all. Start point: Xavier
 initialization W = randn(fan_in, fan_out) / sqrt(fan_in) (seeded), biases 0; or, with
@@ -24,14 +40,20 @@ iterations, 0.04331 after 10000.
 
 import numpy as np
 
-from optbench.problems.classifier import Classifier, softmax_loss
+from optbench.problems.classifier import (
+    Classifier,
+    softmax_loss,
+    softmax_probabilities,
+    softmax_r_dscores,
+)
 from optbench.problems.digits import N_CLASSES, N_FEATURES
-from optbench.problems.problem import integer_option, real_option, seed_generator
+from optbench.problems.problem import EXACT_PRODUCTS, integer_option, real_option, seed_generator
 
 
 class TwoLayer(Classifier):
     name = "two_layer"
     weights = ("W1", "W2")
+    hessian_method = EXACT_PRODUCTS
     f_star_maxiter = 3000
 
     def __init__(self, hidden_size=50, reg=1e-3, weight_scale=None):
@@ -71,3 +93,20 @@ class TwoLayer(Classifier):
         grads["W1"][...] = X.T @ dz
         grads["b1"][...] = dz.sum(axis=0)
         return data_loss
+
+    def _data_hessian_vectors(self, params, directions, X, y, products):
+        W2 = params["W2"]
+        VW2 = directions["W2"]
+        z = X @ params["W1"] + params["b1"]
+        mask = z > 0.0
+        hidden = np.maximum(0.0, z)
+        scores = hidden @ W2 + params["b2"]
+        _, dscores = softmax_loss(scores, y)
+        r_hidden = (X @ directions["W1"] + directions["b1"][:, None, :]) * mask
+        r_scores = r_hidden @ W2 + hidden @ VW2 + directions["b2"][:, None, :]
+        r_dscores = softmax_r_dscores(softmax_probabilities(scores), r_scores)
+        products["W2"][...] = r_hidden.transpose(0, 2, 1) @ dscores + hidden.T @ r_dscores
+        products["b2"][...] = r_dscores.sum(axis=1)
+        r_dz = (r_dscores @ W2.T + dscores @ VW2.transpose(0, 2, 1)) * mask
+        products["W1"][...] = X.T @ r_dz
+        products["b1"][...] = r_dz.sum(axis=1)

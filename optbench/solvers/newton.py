@@ -19,7 +19,10 @@ the minimum. If rounding makes d_k fail to descend, or the line search fails alo
 the iteration falls back to steepest descent d = -g for that step (counted in
 `steepest`); a second failure stops the run.
 
-Stopping rules: max_i |g_i| <= gtol (converged), or nit >= maxiter, or nfev >= maxfun.
+Stopping rules: max_i |g_i| <= gtol (converged); or the decrease the quadratic model
+predicts, -g_k^T d_k / 2, is below ROUNDING_ULPS ulps of f_k (converged to working
+precision: no step could show a decrease, so a tighter gtol cannot be met); or nit >=
+maxiter, or nfev >= maxfun.
 """
 
 import math
@@ -28,12 +31,12 @@ import numpy as np
 import scipy.linalg
 from scipy.optimize import OptimizeResult
 
+from optbench import checks
 from optbench.solvers.line_search import strong_wolfe
 from optbench.solvers.objective import (
     EVALUATIONS_EXCEEDED,
     Line,
     check_settings,
-    checked_hessian,
     converged_gradient,
     evaluate_start,
     limit_reached,
@@ -43,14 +46,18 @@ from optbench.solvers.objective import (
 WHO = "newton"
 BETA = 1e-3  # Algorithm 3.3's smallest shift
 MAX_SHIFTS = 100  # doublings of tau before giving up: tau would exceed BETA 2^100
-# A Hessian is accepted as symmetric when max |H - H^T| is below this fraction of max |H|:
-# an assembled or differenced Hessian carries rounding of a few ulps per entry, far below it.
-SYMMETRY = 1e-8
+# The quadratic model predicts a decrease of -g.d / 2 (half the squared Newton
+# decrement); below a few ulps of f no step can show it, and x is a minimizer to
+# working precision.
+ROUNDING_ULPS = 4
+DECREMENT_BELOW_ROUNDING = "CONVERGENCE: PREDICTED DECREASE BELOW THE ROUNDING OF F"
+_EPS = np.finfo(np.float64).eps
 
 
 def newton(fun, x0, hess, gtol=1e-5, maxiter=200, maxfun=15000, maxls=20, callback=None):
     """Minimize f by Newton's method; fun(x) returns (f, g) as for `lbfgs`, hess(x) the
-    dense (n, n) Hessian. Returns a scipy OptimizeResult with x, fun, jac, hess (the last
+    dense (n, n) Hessian, which must be finite and symmetric to rounding
+    (`optbench.checks.hessian`). Returns a scipy OptimizeResult with x, fun, jac, hess (the last
     Hessian), nit, nfev, njev, nhev, status (0 converged, 1 iteration or evaluation
     limit, 2 line search failure), success, message, and the modifications made:
     `shifts` (tau_k for each iteration), `modified` (iterations with tau_k > 0) and
@@ -66,11 +73,14 @@ def newton(fun, x0, hess, gtol=1e-5, maxiter=200, maxfun=15000, maxls=20, callba
     H = None
     status, message = converged_gradient(g, gtol)
     while status is None:
-        H = checked_hessian(WHO, hess(x.copy()), x.size, SYMMETRY)
+        H = checks.hessian(f"{WHO}: hess(x)", hess(x.copy()), x.size)
         nhev += 1
         factor, tau = shifted_cholesky(H)
         d = -scipy.linalg.cho_solve(factor, g, check_finite=False)
         shifts.append(tau)
+        if -float(g @ d) / 2.0 <= ROUNDING_ULPS * _EPS * abs(f):
+            status, message = 0, DECREMENT_BELOW_ROUNDING
+            break
         line, search = None, None
         if float(g @ d) < 0.0:
             line = Line(WHO, fun, x, d)

@@ -113,23 +113,3 @@ class Line:
         self.f, self.g = evaluate(self.who, self.fun, self.x)
         return self.f, float(self.g @ self.d)
 
-
-def checked_hessian(who, H, n, symmetry):
-    """H as a float64 (n, n) array, after checking that it is one, finite and symmetric to
-    within `symmetry` relative to its largest entry: max |H - H^T| <= symmetry max(max |H|, 1e-300).
-    H itself is not modified or copied."""
-    H = np.asarray(H)
-    if H.dtype.kind not in "fiu":
-        raise ValueError(f"{who}: hess(x) must return a real matrix, got dtype {H.dtype}")
-    if H.shape != (n, n):
-        raise ValueError(f"{who}: hess(x) returned shape {H.shape}, expected ({n}, {n}) for x of length {n}")
-    H = np.asarray(H, dtype=np.float64)
-    if not np.all(np.isfinite(H)):
-        raise ValueError(f"{who}: hess(x) has {np.sum(~np.isfinite(H))} non-finite entries")
-    scale = max(float(np.max(np.abs(H))), 1e-300)
-    asymmetry = float(np.max(np.abs(H - H.T))) / scale
-    if asymmetry > symmetry:
-        raise ValueError(
-            f"{who}: hess(x) is not symmetric: max |H - H^T| / max |H| = {asymmetry:.2e} > {symmetry:g}"
-        )
-    return H

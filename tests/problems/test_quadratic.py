@@ -15,7 +15,7 @@ def test_bowl_2d_is_shallow_horizontally_and_steep_vertically():
 @pytest.mark.parametrize("condition", [10.0, 1e4, 1e6])
 def test_nd_bowl_has_the_requested_condition_number(condition):
     bowl = get_problem("quadratic", n=50, condition=condition)
-    curvatures = np.linalg.eigvalsh(bowl.hessian)
+    curvatures = np.linalg.eigvalsh(bowl.matrix)
     assert curvatures.max() == pytest.approx(1.0, rel=1e-9)
     assert curvatures.max() / curvatures.min() == pytest.approx(condition, rel=1e-6)
 
@@ -25,15 +25,15 @@ def test_nd_rotation_is_fixed_orthogonal_and_not_the_identity():
     Q = bowl.rotation
     np.testing.assert_allclose(Q.T @ Q, np.eye(20), atol=1e-12)
     np.testing.assert_array_equal(Q, again.rotation)
-    assert np.sum(np.abs(bowl.hessian - np.diag(np.diag(bowl.hessian)))) > 1.0
+    assert np.sum(np.abs(bowl.matrix - np.diag(np.diag(bowl.matrix)))) > 1.0
 
 
 def test_gradient_is_hessian_times_x():
     bowl = get_problem("quadratic", n=20, condition=1e3)
     x = np.random.default_rng(0).standard_normal(20)
     f, g = bowl.loss_and_gradient(x)
-    np.testing.assert_allclose(g, bowl.hessian @ x, rtol=1e-12)
-    assert f == pytest.approx(0.5 * x @ bowl.hessian @ x, rel=1e-12)
+    np.testing.assert_allclose(g, bowl.matrix @ x, rtol=1e-12)
+    assert f == pytest.approx(0.5 * x @ bowl.matrix @ x, rel=1e-12)
 
 
 def test_unrotated_nd_bowl_is_diagonal():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from optbench.solvers.newton import BETA, newton, shifted_cholesky
+from optbench.solvers.newton import BETA, DECREMENT_BELOW_ROUNDING, newton, shifted_cholesky
 
 
 def rosenbrock(x):
@@ -108,7 +108,7 @@ def test_a_bad_hessian_mid_run_stops_with_an_error_and_x0_is_kept():
         return scipy.optimize.rosen_hess(x) if len(calls) < 3 else np.full((2, 2), np.nan)
 
     x0 = classical(2)
-    with pytest.raises(ValueError, match="newton: hess\\(x\\) has 4 non-finite entries"):
+    with pytest.raises(ValueError, match=r"newton: hess\(x\): the Hessian must be finite, got 4 non-finite"):
         newton(rosenbrock, x0, hess)
     np.testing.assert_array_equal(x0, classical(2))
 
@@ -125,3 +125,11 @@ def test_limits_and_callback_copies():
     seen[-1][0] = 99.0
     assert result.x[0] != 99.0
     assert len(result.shifts) == 3
+
+
+def test_below_rounding_the_predicted_decrease_stops_the_run_as_converged():
+    # at the local minimum of the 10-D chain, f = 3.99: a gradient of 1e-12 cannot be met,
+    # the line search would fail on rounding; the model's decrease says x is done.
+    result = newton(rosenbrock, classical(10), scipy.optimize.rosen_hess, gtol=1e-14)
+    assert result.success and result.message == DECREMENT_BELOW_ROUNDING
+    assert result.fun == pytest.approx(3.9865791123471, rel=1e-12)
