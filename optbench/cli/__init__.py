@@ -13,7 +13,8 @@ import importlib
 import optbench
 from optbench.cli.arguments import Parser
 
-COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "init-stats", "problems", "report", "run", "search", "verify")
+COMMANDS = ("bench", "conform", "evaluate", "gradcheck", "init-stats", "minimize", "problems", "report", "run",
+            "search", "verify")
 
 
 def parser():
