@@ -3,7 +3,7 @@
 Sections: convergence of every rule on every problem (with L-BFGS and scipy's L-BFGS-B
 as references), trajectories on the 2-D problems, learning-rate schedules, babysitting
 the two-layer net, evaluation tricks, the verification matrix, L-BFGS against scipy,
-and kernel throughput. Figures go to OUT/figures/*.png and are embedded in the HTML.
+Newton and BFGS against scipy with their cost against n, and kernel throughput. Figures go to OUT/figures/*.png and are embedded in the HTML.
 OUT is out/report by default, outside what git tracks; the committed report in
 results/ is rewritten only by asking for it: `optbench report --out results`.
 `--compare BASE[..CANDIDATE]` adds a section of what moved between two commits

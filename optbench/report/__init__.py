@@ -35,6 +35,7 @@ SECTIONS = (
     "verification",
     "conformance",
     "lbfgs",
+    "second_order",
     "throughput",
     "history",
 )

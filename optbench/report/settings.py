@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from optbench import config
 from optbench.conformance.scenarios import SCENARIOS
+from optbench.solvers.scaling import SIZES
 
 MOMENTUM = 0.9  # for sgd_momentum and nesterov everywhere in the report
 SEARCH_SEED = 0  # the learning rates tried by the random search
@@ -115,6 +116,27 @@ LBFGS_PROBLEMS = (
     ("two_layer", {}),
 )
 LBFGS_SAME_VALUE = 1e-6  # relative gap below which both found the same value
+# Second-order methods (sections/second_order.py): Newton, BFGS and L-BFGS beside scipy on
+# every deterministic problem (two_layer and mlp narrow, so that dense Hessians and scipy's
+# O(n^3) BFGS update fit the budget; mlp with tanh, a smooth net, beside two_layer's ReLU
+# kinks), all at scipy's default gtol. A run "reaches" the target when
+# f - f* <= SECOND_ORDER_TARGET max(|f*|, 1): above gtol^2 / (2 lambda_min) = 5e-8, the
+# gap left at max_i |g_i| = gtol on the worst-conditioned problem here (lambda_min = 1e-3:
+# the bowl's 1 / condition, softmax's reg), so a method that converges reaches it.
+# f - f* below SECOND_ORDER_ROUNDING is rounding (about 100 ulps of f* = O(1)), not drawn
+# and not used to estimate the order.
+SECOND_ORDER_PROBLEMS = (
+    ("quadratic", {"n": 100, "condition": 1e3}),
+    ("rosenbrock", {"n": 2}),
+    ("rosenbrock", {"n": 10}),
+    ("softmax", {}),
+    ("two_layer", {"hidden_size": 10}),
+    ("mlp", {"width": 5, "activation": "tanh"}),
+)
+SECOND_ORDER_GTOL = 1e-5
+SECOND_ORDER_TARGET = 1e-6
+SECOND_ORDER_ROUNDING = 1e-13
+SECOND_ORDER_SCALING_PROBLEM = "rosenbrock"
 # L-BFGS on mini-batches against full batch and Adam: softmax regression, batches of 32,
 # Adam's learning rate the best of these at the end of the budget.
 MINIBATCH_SIZE = 32
@@ -153,6 +175,10 @@ class Budget:
     evaluation_options: dict
     verification_steps: int
     lbfgs_maxiter: int
+    second_order_maxiter: dict
+    second_order_sizes: tuple
+    second_order_seconds: float
+    second_order_memory: object
     minibatch_evaluations: int
     throughput_sizes: tuple
     throughput_dtypes: tuple
@@ -182,6 +208,10 @@ BUDGETS = {
     "evaluation_options": ({"num_models": 3}, {}),  # more options of compare_evaluation_tricks
     "verification_steps": (20, 100),
     "lbfgs_maxiter": (200, 15000),
+    "second_order_maxiter": ({"newton": 50, "bfgs": 500, "lbfgs": 500}, {"newton": 200, "bfgs": 2000, "lbfgs": 2000}),
+    "second_order_sizes": ((100, 300, 1000, 3000), SIZES),  # the cost ladder's n
+    "second_order_seconds": (2.0, 60.0),  # the longest iteration the ladder measures
+    "second_order_memory": (2**30, None),  # bytes the ladder may use; None: half the machine's
     "minibatch_evaluations": (60, 300),  # gradient evaluations of mini-batch L-BFGS and Adam
     "throughput_sizes": ((10**5,), (10**4, 10**6)),
     "throughput_dtypes": (config.DTYPES[:1], config.DTYPES),
