@@ -129,7 +129,8 @@ def header(budget, sections, seconds):
             "The update rules of optbench side by side on the standard problems: how fast each "
             "closes the gap to the optimum, the paths they take, what schedules, babysitting and "
             "evaluation tricks change, what initialization and batch normalization do to a deep net, "
-            "whether every kernel (rules and network blocks) matches its reference, and how close "
+            "whether every kernel (rules and network blocks) matches its reference, what Newton, BFGS "
+            "and L-BFGS reach beside scipy and what an iteration of each costs against n, and how close "
             "each kernel runs to the memory-bandwidth bound. "
             f"Made by `{command}` ({budget.name} budget) in {seconds:.0f} s; "
             + (f"**failed sections: {', '.join(failed)}**." if failed else "every section ran.")

@@ -73,6 +73,7 @@ def newton(fun, x0, hess, gtol=1e-5, maxiter=200, maxfun=15000, maxls=20, callba
     H = None
     status, message = converged_gradient(g, gtol)
     while status is None:
+        H = factor = None  # the last iterate's matrices go before the next are made: 2 n^2 at most
         H = checks.hessian(f"{WHO}: hess(x)", hess(x.copy()), x.size)
         nhev += 1
         factor, tau = shifted_cholesky(H)
@@ -118,7 +119,7 @@ def shifted_cholesky(H):
     smallest = float(np.min(np.diag(H)))
     tau = 0.0 if smallest > 0.0 else BETA - smallest
     for _ in range(MAX_SHIFTS):
-        shifted = H.copy()
+        shifted = np.array(H, order="F")  # LAPACK's order: factored in place, no third copy
         shifted.flat[:: len(H) + 1] += tau
         try:
             return scipy.linalg.cho_factor(shifted, lower=True, overwrite_a=True, check_finite=False), tau

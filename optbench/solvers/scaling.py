@@ -137,7 +137,7 @@ def climb(method, make_problem, sizes=SIZES, seconds_limit=SECONDS_LIMIT, memory
             p, c = fit_power_law(ladder.sizes[-2:], ladder.seconds[-2:])
             q, d = fit_power_law(ladder.sizes[-2:], ladder.peak_bytes[-2:])
             if d * n**q > memory:
-                ladder.stopped = f"n = {n} would need about {d * n**q / 2**30:.3g} GiB, over {memory / 2**30:.3g} GiB"
+                ladder.stopped = f"n = {n} would need about {d * n**q / 1e9:.3g} GB, over {memory / 1e9:.3g} GB"
                 break
             if c * n**p > seconds_limit:
                 ladder.stopped = f"an iteration at n = {n} would take about {c * n**p:.3g} s, over {seconds_limit:g} s"
