@@ -44,13 +44,13 @@ def build(section, budget, progress):
     for problem in problems:
         for method in METHODS:
             task.advance(f"{style.problem_label(problem)} {method}")
-            path = []
+            path = []  # iterates only: their losses are evaluated after the timed solves
             with single_threaded_blas():
                 row = compare(problem, method, gtol=settings.SECOND_ORDER_GTOL,
                               maxiter=budget.second_order_maxiter[method],
-                              callback=lambda side, x: path.append(problem.loss(x)) if side == "ours" else None)
-            f0 = problem.loss(problem.x0(0))
-            runs[problem.name, repr(problem), method] = (problem, row, np.array([f0, *path]))
+                              callback=lambda side, x: path.append(x) if side == "ours" else None)
+                losses = np.array([problem.loss(x) for x in (problem.x0(0), *path)])
+            runs[problem.name, repr(problem), method] = (problem, row, losses)
     comparison(section, runs)
     convergence(section, runs)
     ladders = {}
