@@ -35,6 +35,11 @@ def test_the_convergence_caption_follows_the_orders():
     assert unconverged.startswith("Newton shows no quadratic phase") and "(not converged)" in unconverged
     early = second_order.convergence_caption({"a": (np.array([2.5, 1.0, 1.0, 1.0]), True)})
     assert early.startswith("Newton shows no quadratic phase")  # only the last estimates count
+    assert early.endswith("are not drawn.")
+    below = second_order.convergence_caption({"a": (np.array([2.1]), True)}, ["Newton on a"])
+    assert below.endswith("Newton on a ends below f*, the best value L-BFGS-B found (at another local minimum), "
+                          "and its points below f* are not drawn either.")
+
 
 
 def test_iterations_to_target():
