@@ -42,6 +42,15 @@ def test_the_convergence_caption_follows_the_orders():
 
 
 
+def test_newtons_limit_is_f_star_only_where_it_ends_there():
+    class Known:
+        f_star = 0.5
+
+    assert second_order.newton_limit(np.array([2.0, 0.5 + 1e-9]), Known()) == 0.5
+    assert second_order.newton_limit(np.array([2.0, 0.4]), Known()) == 0.4  # below f*: another minimum
+    assert second_order.newton_limit(np.array([2.0, 0.9]), Known()) == 0.9
+
+
 def test_iterations_to_target():
     losses = np.array([10.0, 1.0, 1e-3, 1e-9, 0.0])
     assert second_order.iterations_to_target(losses, 0.0, target=1e-8) == 3

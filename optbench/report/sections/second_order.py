@@ -152,9 +152,7 @@ def convergence(section, runs):
             if gap.min() < -settings.SECOND_ORDER_ROUNDING * max(abs(problem.f_star), 1.0):
                 below.append(f"{NAMES[method]} on {style.problem_label(problem)}")
         _, row, newton_losses = runs[name, key, "newton"]
-        # the error to the value Newton converges to, its own limit: f* only where that is
-        # the minimum it finds
-        orders[style.problem_label(problem)] = (convergence_order(newton_losses - newton_losses[-1]),
+        orders[style.problem_label(problem)] = (convergence_order(newton_losses - newton_limit(newton_losses, problem)),
                                                 row["success_ours"])
         ax.set_yscale("log")
         ax.set_xscale("symlog", linthresh=10)
@@ -168,11 +166,18 @@ def convergence(section, runs):
     section.figure(fig, "convergence", convergence_caption(orders, below))
 
 
+def newton_limit(losses, problem):
+    """The value Newton's f_k converge to: f* where the last f_K is within the target of
+    it (the minimum f* describes), else f_K itself (another stationary point)."""
+    f_star, last = problem.f_star, losses[-1]
+    return f_star if abs(last - f_star) <= settings.SECOND_ORDER_TARGET * max(abs(f_star), 1.0) else last
+
+
 def convergence_caption(orders, below=()):
     """The caption from each problem's (estimated orders of Newton's convergence, whether
     Newton converged), and the runs that end `below` the problem's f*. The error is
-    e_k = f_k − f_K, to the value f_K Newton ends at: for an error d in x, e ~ d^2 keeps
-    the order. Quadratic: Newton converged and one of its last LAST_ORDERS estimates is
+    e_k = f_k − f_lim, to the value Newton converges to (`newton_limit`): for an error d
+    in x, e ~ d^2 keeps the order. Quadratic: Newton converged and one of its last LAST_ORDERS estimates is
     near 2."""
     parts, quadratic = [], []
     for label, (order, converged) in orders.items():
@@ -187,8 +192,9 @@ def convergence_caption(orders, below=()):
     verdict = (f"Newton's final iterations converge quadratically (an order of {QUADRATIC:g} or above) on "
                f"{style.listing(quadratic)}." if quadratic else
                "Newton shows no quadratic phase on these problems within the budget.")
-    return (f"{verdict} Estimated order q = log(e_(k+1)/e_k) / log(e_k/e_(k−1)) of Newton's e_k = f_k − f_K, the "
-            f"distance to the value it ends at, over the iterates with e_k above {settings.SECOND_ORDER_ROUNDING:g}: "
+    return (f"{verdict} Estimated order q = log(e_(k+1)/e_k) / log(e_k/e_(k−1)) of Newton's e_k = f_k − f_lim, the "
+            f"distance to the value it converges to (f* where it ends within {settings.SECOND_ORDER_TARGET:g} of it, "
+            f"else its last f), over the iterates with e_k above {settings.SECOND_ORDER_ROUNDING:g}: "
             + "; ".join(parts) + ". Points with f − f* below rounding are not drawn"
             + (f"; {style.listing(below)} {'end' if len(below) > 1 else 'ends'} below f*, the best value L-BFGS-B "
                f"found (at another local minimum), and {'their' if len(below) > 1 else 'its'} points below f* are not "
