@@ -93,7 +93,7 @@ def newton(fun, x0, hess, gtol=1e-5, maxiter=200, maxfun=15000, maxls=20, callba
             search = strong_wolfe(line, f, -float(g @ g), 1.0 / math.sqrt(float(g @ g)),
                                   maxls=min(maxls, maxfun - nfev))
             nfev += search.nfev
-        if not search.success:
+        if search is None or not search.success:  # None: no evaluation was left to try
             if nfev >= maxfun:
                 status, message = 1, EVALUATIONS_EXCEEDED
             else:

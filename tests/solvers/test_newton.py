@@ -7,6 +7,7 @@ import pytest
 import scipy.optimize
 
 from optbench.solvers.newton import BETA, DECREMENT_BELOW_ROUNDING, newton, shifted_cholesky
+from optbench.solvers.objective import EVALUATIONS_EXCEEDED
 
 
 def rosenbrock(x):
@@ -133,3 +134,9 @@ def test_below_rounding_the_predicted_decrease_stops_the_run_as_converged():
     result = newton(rosenbrock, classical(10), scipy.optimize.rosen_hess, gtol=1e-14)
     assert result.success and result.message == DECREMENT_BELOW_ROUNDING
     assert result.fun == pytest.approx(3.9865791123471, rel=1e-12)
+
+
+@pytest.mark.parametrize("maxfun", [1, 2, 5])
+def test_the_evaluation_limit_stops_the_run(maxfun):
+    result = newton(rosenbrock, classical(2), scipy.optimize.rosen_hess, maxfun=maxfun)
+    assert result.status == 1 and result.message == EVALUATIONS_EXCEEDED and result.nfev <= maxfun
